@@ -1,0 +1,1 @@
+//! IQ samples to DJI DroneID transport blocks.

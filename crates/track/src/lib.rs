@@ -1,0 +1,1 @@
+//! The domain: detections, tracks, identity binding, zones and alert rules.
