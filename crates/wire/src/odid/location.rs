@@ -322,7 +322,8 @@ pub struct Repr {
     /// What [`Repr::height`] is measured from.
     pub height_type: HeightType,
     /// Track over ground, whole degrees clockwise from true north; `None` = unknown (361).
-    /// Raw values above 360 other than the sentinel are kept as sent.
+    /// Out-of-range values (360, 362..=435) are kept as sent and re-emitted the same way; senders
+    /// should write 0 rather than 360. Degrees 180..=255 sent without the E/W bit are re-emitted with it.
     pub direction: Option<u16>,
     /// Ground speed in m/s; `None` = unknown (255). 63.75 m/s has two encodings; emit uses the
     /// 0.25 m/s step for it.
@@ -405,7 +406,7 @@ impl Repr {
 
     /// Writes the message; reserved bits are zeroed.
     ///
-    /// Quantisation follows the reference encoder: direction 360 → 0; speed rounded to the 0.25 m/s step
+    /// Quantisation follows the reference encoder: speed rounded to the 0.25 m/s step
     /// up to 63.75 m/s, then to 0.75 m/s steps capped at 254.25 m/s; vertical speed truncated to 0.5 m/s
     /// steps and saturated to the int8 range (the spec's range is ±62 m/s); altitudes truncated to 0.5 m;
     /// coordinates rounded to 1e-7°. The buffer must hold 25 bytes (shorter buffers get only what fits).
@@ -413,7 +414,6 @@ impl Repr {
         packet.set_header(self.version);
         let (ew, dir) = match self.direction {
             None => (true, DIRECTION_UNKNOWN),
-            Some(360) => (false, 0),
             Some(d) if d >= 180 => (true, u8::try_from(d - 180).unwrap_or(u8::MAX)),
             Some(d) => (false, u8::try_from(d).unwrap_or(u8::MAX)),
         };
@@ -623,13 +623,13 @@ mod tests {
         let back = Repr::parse(&p).unwrap();
         assert_eq!(back.speed_horizontal, Some(69.75));
         assert_eq!(back.direction, Some(271));
-        // 5.4 m/s rounds to 22 steps (5.5 m/s), 360° wraps to 0.
+        // 5.4 m/s rounds to 22 steps (5.5 m/s); 179° stays in the first segment.
         r.speed_horizontal = Some(5.4);
-        r.direction = Some(360);
+        r.direction = Some(179);
         r.emit(&mut Packet::new_unchecked(&mut out[..]));
         let p = Packet::new_unchecked(&out[..]);
         assert_eq!((p.speed_multiplier(), p.speed_raw()), (false, 22));
-        assert_eq!((p.east_west_segment(), p.direction_raw()), (false, 0));
+        assert_eq!((p.east_west_segment(), p.direction_raw()), (false, 179));
     }
 
     #[test]

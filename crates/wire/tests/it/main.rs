@@ -1,0 +1,3 @@
+//! Integration tests of the `wire` crate, one module per codec.
+
+mod odid;
