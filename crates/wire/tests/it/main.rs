@@ -1,3 +1,5 @@
 //! Integration tests of the `wire` crate, one module per codec.
 
 mod odid;
+mod dji;
+mod walkers;
