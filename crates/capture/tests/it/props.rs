@@ -1,0 +1,1 @@
+//! No-panic properties.
