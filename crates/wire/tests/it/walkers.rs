@@ -234,6 +234,13 @@ fn bluemark_fixtures() {
     assert_eq!((counter, payload.len()), (237, 103));
     assert_eq!(&payload[..3], &[0xf2, 0x19, 0x04]);
     assert!(txt.contains("counter 237 (0xed); pack v2 of 4"));
+    assert_eq!(
+        wire::odid::Payload::parse(payload)
+            .unwrap()
+            .messages()
+            .len(),
+        4
+    );
 
     // The inconsistent beacon: the HT Operation IE claims 22 bytes but has 20, so the strict walk
     // fails; the ODID IE is recovered by its signature.
@@ -332,6 +339,7 @@ fn bt5_long_range_capture() {
     let packets = pcapng_packets(&bytes);
     assert_eq!(packets.len(), 274);
     let mut counters = Vec::new();
+    let mut per_pack = std::collections::BTreeMap::new();
     for pkt in &packets {
         // nRF Sniffer v3 header: 7 bytes, then a 10-byte packet header whose flags bit 0 is CRC OK and
         // bits 6..4 the PHY (2 = coded: one coding-indicator byte after the 4-byte access address).
@@ -353,6 +361,9 @@ fn bt5_long_range_capture() {
         let (counter, pack) = ble::odid_service_data(a.adv_data).unwrap();
         assert_eq!(pack.len(), 0xE9 - 5);
         counters.push(counter);
+        // End to end with the odid decoder: count messages per pack.
+        let n = wire::odid::Payload::parse(pack).map_or(usize::MAX, |p| p.messages().len());
+        *per_pack.entry(n).or_insert(0) += 1;
         // Construct: the same header and AdvData re-emit the PDU exactly.
         let r = ExtAdvRepr {
             tx_add: pdu[0] & 0x40 != 0,
@@ -366,6 +377,10 @@ fn bt5_long_range_capture() {
     // The capture's .txt: 244 valid frames, counters 12 first, 33 last.
     assert_eq!(counters.len(), 244);
     assert_eq!((counters[0], *counters.last().unwrap()), (12, 33));
+    // The .txt states messages per pack {"0": 19, "1": 3, "2": 6, "3": 9, "4": 8, "5": 199}.
+    let expected: std::collections::BTreeMap<usize, i32> =
+        [(0, 19), (1, 3), (2, 6), (3, 9), (4, 8), (5, 199)].into();
+    assert_eq!(per_pack, expected);
 }
 
 #[test]
