@@ -71,7 +71,7 @@ pub enum Payload<'a> {
         /// Received on the LE Coded PHY (long range).
         coded: bool,
     },
-    /// LE Meta event parameters (subevent 0x02 or 0x0D first): see [`hci::reports`].
+    /// LE Meta event parameters (subevent 0x02 or 0x0D first), for `wire::ble::hci::Reports::from_le_meta`.
     HciAdvReports(&'a [u8]),
     /// A record that cannot carry a broadcast (BLE data channel, other HCI traffic).
     None,

@@ -2,6 +2,7 @@
 
 use capture::link::{self, ble, hci, radiotap, LinkType, Payload};
 use capture::DropReason;
+use wire::ble::hci::Reports;
 
 /// A radiotap header with TSFT, Flags, Channel and dBm antenna signal, then a 4-byte "frame" + FCS.
 fn radiotap_sample(flags: u8) -> Vec<u8> {
@@ -265,13 +266,12 @@ const H4_ADV_REPORT: [u8; 18] = [
 #[test]
 fn hci_legacy_report() {
     let params = hci::h4_le_meta(&H4_ADV_REPORT).unwrap().unwrap();
-    let reports: Vec<_> = hci::reports(params).collect();
+    assert_eq!(params, &H4_ADV_REPORT[3..]);
+    let reports: Vec<_> = Reports::from_le_meta(params).unwrap().collect();
     assert_eq!(reports.len(), 1);
     let r = reports[0].unwrap();
-    assert!(!r.extended);
-    assert!(r.is_legacy());
-    assert_eq!(r.addr, [0xc1, 0x22, 0x33, 0x44, 0x55, 0x66]);
-    assert_eq!(r.rssi_dbm, Some(-60));
+    assert_eq!(r.address.0, [0xc1, 0x22, 0x33, 0x44, 0x55, 0x66]);
+    assert_eq!(r.rssi, Some(-60));
     assert_eq!(r.data, &[0x02, 0x01, 0x06]);
     // With the 4-byte direction pseudo-header (link type 201).
     let mut phdr = vec![0x00, 0x00, 0x00, 0x01];
@@ -317,24 +317,24 @@ fn hci_extended_report() {
     let Payload::HciAdvReports(params) = fr.payload else {
         panic!("expected advertising reports, got {:?}", fr.payload);
     };
-    let r = hci::reports(params).next().unwrap().unwrap();
-    assert!(r.extended);
-    assert!(!r.is_legacy());
-    assert_eq!(r.addr, [0xe0, 0x7d, 0xea, 0xeb, 0x2f, 0x1c]);
-    assert_eq!(r.primary_phy, Some(3));
-    assert_eq!(r.rssi_dbm, Some(-48));
-    assert_eq!(r.data, &[0x01, 0x02]);
-    // A report claiming more data than present ends the iteration with an error.
-    let mut short = ev;
-    short[27] = 9;
-    let Payload::HciAdvReports(params) = link::decode_frame(LinkType::HciEvent, &short)
+    assert_eq!(params, &ev[2..]);
+    let r = Reports::from_le_meta(params)
         .unwrap()
-        .payload
-    else {
-        panic!("expected reports");
-    };
-    let rs: Vec<_> = hci::reports(params).collect();
-    assert_eq!(rs, vec![Err(DropReason::Truncated)]);
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.event_type, 0);
+    assert_eq!(r.address.0, [0xe0, 0x7d, 0xea, 0xeb, 0x2f, 0x1c]);
+    assert_eq!(r.rssi, Some(-48));
+    assert_eq!(r.data, &[0x01, 0x02]);
+    // Another LE Meta subevent (0x03, connection update) carries nothing.
+    let other = [0x3e, 0x02, 0x03, 0x00];
+    assert_eq!(
+        link::decode_frame(LinkType::HciEvent, &other)
+            .unwrap()
+            .payload,
+        Payload::None
+    );
 }
 
 #[test]
