@@ -1,0 +1,1 @@
+//! The skytrace server (being written).

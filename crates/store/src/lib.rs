@@ -1,0 +1,372 @@
+//! Persistence for the skytrace server. Only this crate knows SQL.
+//!
+//! [`Store`] is an embedded SQLite database in WAL mode inside a data directory (`skytrace.db`). It is cheap
+//! to clone and safe to share between threads:
+//!
+//! - writes go to one writer thread ([`writer`]) that owns the read-write connection and group-commits
+//!   concurrent jobs; each write returns a [`Ticket`] that resolves only once its transaction is committed,
+//!   so "acknowledged" means "durable";
+//! - reads use a small pool of read-only connections, which WAL lets run while the writer writes.
+//!
+//! The schema is versioned ([`schema`]). Tables: users (argon2 password hashes), tokens (SHA-256 of session
+//! and API tokens), sensors (SHA-256 of their tokens, last heartbeat), detections (one row per ingested
+//! detection line, unique per sensor and sequence number, so a replayed batch is stored once), tracks (the
+//! current state of each aircraft as columns), zones, alerts, audit and settings.
+//!
+//! Row types ([`User`], [`Sensor`], [`TrackRow`], [`ZoneRow`], [`AlertRow`], [`AuditRow`], ...) are plain
+//! data; the `server` crate converts them into its JSON DTOs. [`admin`] has the blocking functions that the
+//! `skytrace admin` command calls.
+//!
+//! Durability: the connection runs `synchronous=FULL`, so a commit is on disk (fsync of the WAL) before the
+//! ticket resolves, which survives a process kill and a power loss alike; group commit amortises the fsync
+//! over every batch that arrived meanwhile. The PostgreSQL back-end the issue foresees would sit behind the
+//! same method set; the methods are deliberately plain (row types in, row types out) for that reason.
+
+pub mod admin;
+mod auth;
+mod ingest;
+mod queries;
+pub mod schema;
+mod writer;
+
+pub use auth::{hash_password, verify_password, TokenKind};
+pub use ingest::{IngestOutcome, NewDetection, TrackFacts};
+pub use writer::Ticket;
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex};
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "skytrace.db";
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("data directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database has schema version {found}, newer than this build supports ({supported})"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("{0} already exists")]
+    Exists(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("password hashing: {0}")]
+    Password(String),
+    #[error("commit failed: {0}")]
+    Commit(String),
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// The store's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// What a user may do. Stored as its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Operator,
+    Viewer,
+}
+
+impl Role {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Parses a role name (`admin`, `operator`, `viewer`).
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+/// A user account (without its password hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A registered sensor and what its last heartbeat said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensor {
+    pub id: i64,
+    pub name: String,
+    pub created_ms: i64,
+    pub last_heartbeat_ms: Option<i64>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub alt_m: Option<f64>,
+    /// The per-source counters of the last heartbeat, as the JSON object the sensor sent.
+    pub counters: Option<String>,
+    pub software_version: Option<String>,
+    pub detections_stored: i64,
+}
+
+/// What a sensor reports in a heartbeat.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Heartbeat {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub alt_m: Option<f64>,
+    /// Per-source counters as a JSON object (stored as given).
+    pub counters: Option<String>,
+    pub software_version: Option<String>,
+}
+
+/// The stored state of one track (one aircraft).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackRow {
+    pub id: i64,
+    /// The identity the track is bound to (`rid:<UAS ID>`, `dji:<serial>`, `mac:<address>`...).
+    pub key: String,
+    pub uas_id: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub alt_m: Option<f64>,
+    pub operator_lat: Option<f64>,
+    pub operator_lon: Option<f64>,
+    pub home_lat: Option<f64>,
+    pub home_lon: Option<f64>,
+    pub transports: Vec<String>,
+    /// Names of the sensors that heard it.
+    pub sensors: Vec<String>,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    pub detections: i64,
+}
+
+/// One position of a track's path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PathPoint {
+    pub time_ms: i64,
+    pub lat: f64,
+    pub lon: f64,
+    pub alt_m: Option<f64>,
+}
+
+/// One stored detection line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectionRow {
+    pub id: i64,
+    pub sensor_id: i64,
+    pub seq: i64,
+    pub received_ms: i64,
+    pub time_ms: i64,
+    pub transport: String,
+    pub track_id: Option<i64>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub alt_m: Option<f64>,
+    /// The JSON line exactly as the sensor sent it.
+    pub line: String,
+}
+
+/// A latitude/longitude box (degrees, inclusive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Area {
+    pub min_lat: f64,
+    pub min_lon: f64,
+    pub max_lat: f64,
+    pub max_lon: f64,
+}
+
+/// A zone to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewZone {
+    pub name: String,
+    pub restriction: String,
+    /// The GeoJSON Feature as received.
+    pub geojson: String,
+    pub lower_m: Option<f64>,
+    pub upper_m: Option<f64>,
+    pub radius_m: Option<f64>,
+}
+
+/// A stored zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneRow {
+    pub id: i64,
+    pub name: String,
+    pub restriction: String,
+    pub geojson: String,
+    pub lower_m: Option<f64>,
+    pub upper_m: Option<f64>,
+    pub radius_m: Option<f64>,
+    pub created_ms: i64,
+}
+
+/// An alert to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    pub kind: String,
+    pub zone_id: Option<i64>,
+    pub track_id: Option<i64>,
+    pub time_ms: i64,
+    pub details: Option<String>,
+}
+
+/// A stored alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRow {
+    pub id: i64,
+    pub kind: String,
+    pub zone_id: Option<i64>,
+    pub track_id: Option<i64>,
+    pub time_ms: i64,
+    pub details: Option<String>,
+    pub ack_by: Option<String>,
+    pub ack_at_ms: Option<i64>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub time_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub details: Option<String>,
+}
+
+/// The embedded database. Clones share the same writer thread and reader pool.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    tx: Mutex<Option<SyncSender<Box<dyn writer::Job>>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Dropping the sender ends the writer loop once the queue is drained; joining waits for the last
+        // commit so that nothing acknowledged is cut short by process exit.
+        if let Ok(mut tx) = self.tx.lock() {
+            tx.take();
+        }
+        if let Ok(mut t) = self.thread.lock() {
+            if let Some(t) = t.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// Queue depth of the writer channel: enough for every in-flight HTTP batch, small enough to push back.
+const QUEUE: usize = 4096;
+
+fn open_conn(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    if !read_only {
+        // WAL: readers never block the writer. FULL: the WAL is fsynced at every commit (see the crate docs).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+    }
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating when needed) the database in `data_dir`, applies pending migrations and starts the
+    /// writer thread.
+    ///
+    /// # Errors
+    ///
+    /// When the directory cannot be created, the database cannot be opened, or its schema is newer than
+    /// this build.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::Io {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = open_conn(&path, false)?;
+        schema::migrate(&mut conn)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer::run(conn, rx))
+            .map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path,
+                tx: Mutex::new(Some(tx)),
+                thread: Mutex::new(Some(thread)),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` in the writer thread, inside the next group transaction.
+    pub(crate) fn write<T, F>(&self, f: F) -> Ticket<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (j, ticket) = writer::job(f);
+        let tx = self.inner.tx.lock().ok().and_then(|g| g.clone());
+        match tx {
+            Some(tx) => writer::submit(&tx, j),
+            None => j.finish(Err("the store is closed".into())),
+        }
+        ticket
+    }
+
+    /// Runs `f` on a pooled read-only connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.inner.readers.lock().ok().and_then(|mut p| p.pop());
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_conn(&self.inner.path, true)?,
+        };
+        let r = f(&conn);
+        if let Ok(mut p) = self.inner.readers.lock() {
+            if p.len() < 8 {
+                p.push(conn);
+            }
+        }
+        r
+    }
+}

@@ -1,0 +1,158 @@
+//! Schema migrations: numbered SQL scripts applied in order, recorded in `schema_version`.
+//!
+//! A migration is never edited once released; a change of schema is a new entry at the end of
+//! [`MIGRATIONS`]. Each one runs in its own transaction together with the version bump, so a crash leaves the
+//! database at a whole version.
+
+use rusqlite::Connection;
+
+/// The migrations, version `i + 1` at index `i`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+CREATE TABLE users(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+-- Session and API tokens: only the SHA-256 of a token is kept, so a copy of the database grants nothing.
+CREATE TABLE tokens(
+    hash BLOB PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    label TEXT,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER
+) WITHOUT ROWID;
+CREATE TABLE sensors(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    token_hash BLOB NOT NULL UNIQUE,
+    created_ms INTEGER NOT NULL,
+    last_heartbeat_ms INTEGER,
+    lat REAL,
+    lon REAL,
+    alt_m REAL,
+    counters TEXT,
+    software_version TEXT,
+    detections_stored INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE tracks(
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    uas_id TEXT,
+    lat REAL,
+    lon REAL,
+    alt_m REAL,
+    operator_lat REAL,
+    operator_lon REAL,
+    home_lat REAL,
+    home_lon REAL,
+    transports TEXT NOT NULL DEFAULT '[]',
+    sensors TEXT NOT NULL DEFAULT '[]',
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    detections INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tracks_last_seen ON tracks(last_seen_ms);
+-- One row per received detection line; (sensor_id, seq) makes a replayed batch a no-op.
+CREATE TABLE detections(
+    id INTEGER PRIMARY KEY,
+    sensor_id INTEGER NOT NULL REFERENCES sensors(id),
+    seq INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    time_ms INTEGER NOT NULL,
+    transport TEXT NOT NULL,
+    track_id INTEGER REFERENCES tracks(id),
+    lat REAL,
+    lon REAL,
+    alt_m REAL,
+    line TEXT NOT NULL,
+    UNIQUE(sensor_id, seq)
+);
+CREATE INDEX detections_track_time ON detections(track_id, time_ms);
+CREATE INDEX detections_time ON detections(time_ms);
+CREATE TABLE zones(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    restriction TEXT NOT NULL,
+    geojson TEXT NOT NULL,
+    lower_m REAL,
+    upper_m REAL,
+    radius_m REAL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE alerts(
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    zone_id INTEGER,
+    track_id INTEGER,
+    time_ms INTEGER NOT NULL,
+    details TEXT,
+    ack_by TEXT,
+    ack_at_ms INTEGER
+);
+CREATE INDEX alerts_time ON alerts(time_ms);
+CREATE TABLE audit(
+    id INTEGER PRIMARY KEY,
+    time_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    details TEXT
+);
+CREATE TABLE settings(
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"#,
+];
+
+/// The version this build of the code expects.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The schema version of an open database (0 for a new one).
+///
+/// # Errors
+///
+/// Any SQLite error.
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)")?;
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Applies every migration the database has not seen yet. Returns the versions applied.
+///
+/// # Errors
+///
+/// Any SQLite error; [`crate::Error::SchemaTooNew`] when the database was written by a newer build.
+pub fn migrate(conn: &mut Connection) -> crate::Result<Vec<i64>> {
+    let current = version(conn)?;
+    if current > latest() {
+        return Err(crate::Error::SchemaTooNew {
+            found: current,
+            supported: latest(),
+        });
+    }
+    let mut applied = Vec::new();
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let v = i as i64 + 1;
+        if v <= current {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute("INSERT INTO schema_version(version) VALUES (?1)", [v])?;
+        tx.commit()?;
+        tracing::info!(version = v, "applied schema migration");
+        applied.push(v);
+    }
+    Ok(applied)
+}

@@ -1,0 +1,165 @@
+//! Batch ingest: idempotent replay, track merging, isolation of a failed job from its commit group.
+
+use store::{NewDetection, Store, TrackFacts};
+
+fn det(seq: i64, time_ms: i64, key: &str, pos: Option<(f64, f64)>) -> NewDetection {
+    NewDetection {
+        seq,
+        time_ms,
+        transport: if key.starts_with("dji") {
+            "dji-wifi".into()
+        } else {
+            "ble-legacy".into()
+        },
+        line: format!("{{\"seq\":{seq}}}"),
+        track: Some(TrackFacts {
+            key: key.into(),
+            uas_id: Some(key.trim_start_matches("rid:").into()),
+            lat: pos.map(|p| p.0),
+            lon: pos.map(|p| p.1),
+            ..TrackFacts::default()
+        }),
+    }
+}
+
+fn fresh() -> (tempfile::TempDir, Store, i64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let s = Store::open(dir.path()).expect("open");
+    let (id, _) = s.add_sensor("s1", 0).wait().expect("sensor");
+    (dir, s, id)
+}
+
+#[test]
+fn a_replayed_batch_is_stored_once() {
+    let (_d, s, sid) = fresh();
+    let batch: Vec<_> = (1..=5)
+        .map(|i| det(i, 1_000 + i, "rid:A", Some((48.0, 2.0))))
+        .collect();
+    let first = s
+        .ingest(sid, "s1", 9, batch.clone())
+        .wait()
+        .expect("ingest");
+    assert_eq!((first.stored, first.duplicates), (5, 0));
+    let again = s.ingest(sid, "s1", 10, batch).wait().expect("replay");
+    assert_eq!(
+        (again.stored, again.duplicates, again.tracks.len()),
+        (0, 5, 0)
+    );
+    // Overlapping batch: 4 and 5 are old, 6 is new.
+    let overlap: Vec<_> = (4..=6).map(|i| det(i, 1_000 + i, "rid:A", None)).collect();
+    let o = s.ingest(sid, "s1", 11, overlap).wait().expect("overlap");
+    assert_eq!((o.stored, o.duplicates), (1, 2));
+    assert_eq!(s.detection_count().expect("count"), 6);
+    let t = s.tracks(None).expect("tracks");
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].detections, 6);
+    assert_eq!(s.sensors().expect("sensors")[0].detections_stored, 6);
+}
+
+#[test]
+fn tracks_keep_the_latest_position_and_collect_transports_and_sensors() {
+    let (_d, s, sid) = fresh();
+    let (sid2, _) = s.add_sensor("s2", 0).wait().expect("sensor");
+    let b1 = vec![
+        det(1, 2_000, "rid:A", Some((48.0, 2.0))),
+        det(2, 3_000, "rid:A", Some((48.1, 2.1))),
+    ];
+    let out = s.ingest(sid, "s1", 3_100, b1).wait().expect("ingest");
+    assert_eq!(out.tracks.len(), 1);
+    let t = &out.tracks[0];
+    assert_eq!(
+        (t.lat, t.lon, t.first_seen_ms, t.last_seen_ms),
+        (Some(48.1), Some(2.1), 2_000, 3_000)
+    );
+    // An older detection from another sensor does not move the track back, but is counted.
+    let mut late = det(1, 2_500, "rid:A", Some((47.0, 1.0)));
+    late.transport = "wifi-beacon".into();
+    let out = s
+        .ingest(sid2, "s2", 3_200, vec![late])
+        .wait()
+        .expect("ingest");
+    let t = &out.tracks[0];
+    assert_eq!((t.lat, t.lon, t.detections), (Some(48.1), Some(2.1), 3));
+    assert_eq!(t.transports, vec!["ble-legacy", "wifi-beacon"]);
+    assert_eq!(t.sensors, vec!["s1", "s2"]);
+    let path = s.track_path(t.id, 0, i64::MAX).expect("path");
+    let times: Vec<i64> = path.iter().map(|p| p.time_ms).collect();
+    assert_eq!(times, vec![2_000, 2_500, 3_000]);
+    // Window and area queries.
+    let area = store::Area {
+        min_lat: 47.5,
+        min_lon: 1.5,
+        max_lat: 48.5,
+        max_lon: 2.5,
+    };
+    assert_eq!(s.tracks_in(0, 10_000, Some(area)).expect("in").len(), 1);
+    assert_eq!(s.tracks_in(4_000, 10_000, Some(area)).expect("in").len(), 0);
+    assert_eq!(
+        s.detections(2_400, 2_600, None, 100).expect("dets").len(),
+        1
+    );
+    assert_eq!(
+        s.detections(0, 10_000, Some(area), 100)
+            .expect("dets")
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn concurrent_batches_are_group_committed_and_all_answered() {
+    let (_d, s, sid) = fresh();
+    let tickets: Vec<_> = (0..50)
+        .map(|b| {
+            let batch = (0..100)
+                .map(|i| {
+                    det(
+                        b * 100 + i,
+                        b * 100 + i,
+                        &format!("rid:{}", i % 7),
+                        Some((1.0, 1.0)),
+                    )
+                })
+                .collect();
+            s.ingest(sid, "s1", 0, batch)
+        })
+        .collect();
+    let stored: usize = tickets
+        .into_iter()
+        .map(|t| t.wait().expect("ingest").stored)
+        .sum();
+    assert_eq!(stored, 5_000);
+    assert_eq!(s.detection_count().expect("count"), 5_000);
+    assert_eq!(
+        s.tracks(None)
+            .expect("tracks")
+            .iter()
+            .map(|t| t.detections)
+            .sum::<i64>(),
+        5_000
+    );
+}
+
+#[test]
+fn a_failed_job_rolls_back_alone() {
+    let (_d, s, sid) = fresh();
+    // Queue a good batch, a failing job (duplicate sensor name) and another good batch without waiting, so
+    // that they are likely to share one transaction.
+    let a = s.ingest(sid, "s1", 0, vec![det(1, 1, "rid:A", None)]);
+    let bad = s.add_sensor("s1", 0);
+    let b = s.ingest(sid, "s1", 0, vec![det(2, 2, "rid:A", None)]);
+    assert_eq!(a.wait().expect("a").stored, 1);
+    assert!(matches!(bad.wait(), Err(store::Error::Exists(_))));
+    assert_eq!(b.wait().expect("b").stored, 1);
+    assert_eq!(s.detection_count().expect("count"), 2);
+    assert_eq!(s.sensors().expect("sensors").len(), 1);
+}
+
+#[test]
+fn retention_purges_old_detections() {
+    let (_d, s, sid) = fresh();
+    let batch = vec![det(1, 1_000, "rid:A", None), det(2, 5_000, "rid:A", None)];
+    s.ingest(sid, "s1", 0, batch).wait().expect("ingest");
+    assert_eq!(s.purge_before(2_000).wait().expect("purge"), 1);
+    assert_eq!(s.detection_count().expect("count"), 1);
+}
