@@ -16,6 +16,22 @@
 //! what a transport carries (one message over BT4 legacy advertising, a pack elsewhere). The entry points
 //! [`Message::parse`], [`Pack::parse`] and [`Payload::parse`] accept any byte slice and never panic.
 //!
+//! ```
+//! use wire::odid::{location::Status, Message, Payload};
+//!
+//! // A Location message as encoded by opendroneid-core-c (test_inout vectors).
+//! let bytes = [
+//!     0x12, 0x26, 0x24, 0x16, 0x0a, 0x42, 0xbf, 0x24, 0x1b, 0x6e, 0xd1, 0xb4, 0xb6,
+//!     0x98, 0x08, 0xac, 0x08, 0x70, 0x08, 0x6b, 0x53, 0x15, 0x0e, 0x02, 0x00,
+//! ];
+//! let payload = Payload::parse(&bytes)?;
+//! let [Message::Location(loc)] = payload.messages() else { panic!("one Location") };
+//! assert_eq!(loc.status, Status::Airborne);
+//! assert_eq!(loc.direction, Some(216));
+//! assert_eq!(loc.geodetic_altitude, Some(110.0));
+//! # Ok::<(), wire::Error>(())
+//! ```
+//!
 //! Reserved bits and bytes are ignored when parsing and written as zero when emitting, so `emit` after
 //! `parse` reproduces the input bytes except for reserved bits and for the few values that have two
 //! encodings (noted on the fields concerned).
@@ -352,6 +368,28 @@ impl Message {
             Message::Unknown { version, .. } => *version,
         }
     }
+}
+
+/// Lets encoders write `Message::from(repr)` or `repr.into()` for every single-message `Repr`.
+macro_rules! message_from_repr {
+    ($($module:ident => $variant:ident),* $(,)?) => {
+        $(
+            impl From<$module::Repr> for Message {
+                fn from(repr: $module::Repr) -> Message {
+                    Message::$variant(repr)
+                }
+            }
+        )*
+    };
+}
+
+message_from_repr! {
+    basic_id => BasicId,
+    location => Location,
+    auth => Auth,
+    self_id => SelfId,
+    system => System,
+    operator_id => OperatorId,
 }
 
 /// What one Remote ID transport frame carries: a single message (Bluetooth 4 legacy advertising) or a

@@ -172,6 +172,24 @@ mod tests {
     }
 
     #[test]
+    fn construct() {
+        let mut out = [0xffu8; 25];
+        let mut p = Packet::new_unchecked(&mut out[..]);
+        p.set_header(2);
+        p.set_id_type(IdType::CaaRegistrationId);
+        p.set_ua_type(UaType::HelicopterOrMultirotor);
+        p.set_uas_id(b"12345678901234567890");
+        p.clear_reserved();
+        assert_eq!(out, CAA_ID);
+        // Into a Message through `From`.
+        let repr = Repr::parse(&Packet::new_unchecked(&out[..])).unwrap();
+        assert_eq!(
+            crate::odid::Message::from(repr).message_type(),
+            MessageType::BasicId
+        );
+    }
+
+    #[test]
     fn parse_and_emit() {
         let cases: &[(&[u8; 25], IdType, &str)] = &[
             (&CAA_ID, IdType::CaaRegistrationId, "12345678901234567890"),

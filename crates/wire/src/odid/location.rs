@@ -419,6 +419,7 @@ impl Repr {
         };
         let (mult, speed) = match self.speed_horizontal {
             None => (true, SPEED_UNKNOWN),
+            Some(v) if v.is_nan() => (true, SPEED_UNKNOWN),
             Some(v) if v <= 63.75 => (
                 false,
                 super::round_f64(f64::from(v) / 0.25).clamp(0, 255) as u8,
@@ -523,6 +524,28 @@ mod tests {
         assert_eq!(p.height_raw(), 2160);
         assert_eq!(p.timestamp_raw(), 3605);
         assert_eq!(p.timestamp_accuracy_raw(), 2);
+    }
+
+    #[test]
+    fn construct() {
+        let mut out = [0xffu8; 25];
+        let mut p = Packet::new_unchecked(&mut out[..]);
+        p.set_header(2);
+        p.set_flags(Status::Airborne, HeightType::AboveGround, true, false);
+        p.set_direction_raw(36);
+        p.set_speed_raw(22);
+        p.set_vertical_speed_raw(10);
+        p.set_latitude_raw(455_393_090);
+        p.set_longitude_raw(-1_229_663_890);
+        p.set_pressure_altitude_raw(2200);
+        p.set_geodetic_altitude_raw(2220);
+        p.set_height_raw(2160);
+        p.set_accuracy(VerticalAccuracy::Below1m, HorizontalAccuracy::Below3m);
+        p.set_baro_speed_accuracy(VerticalAccuracy::Below3m, SpeedAccuracy::Below1ms);
+        p.set_timestamp_raw(3605);
+        p.set_timestamp_accuracy_raw(2);
+        p.clear_reserved();
+        assert_eq!(out, INOUT);
     }
 
     #[test]

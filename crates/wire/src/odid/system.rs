@@ -303,6 +303,25 @@ mod tests {
     }
 
     #[test]
+    fn construct() {
+        let mut out = [0xffu8; 25];
+        let mut p = Packet::new_unchecked(&mut out[..]);
+        p.set_header(2);
+        p.set_types(OperatorLocationType::Takeoff, ClassificationType::Eu);
+        p.set_operator_latitude_raw(455_393_190);
+        p.set_operator_longitude_raw(-1_229_663_790);
+        p.set_area_count(35);
+        p.set_area_radius_raw(7);
+        p.set_area_ceiling_raw(2353);
+        p.set_area_floor_raw(2083);
+        p.set_eu(EuCategory::Specific, EuClass::C3);
+        p.set_operator_altitude_raw(2041);
+        p.set_timestamp_raw(28_000_000);
+        p.clear_reserved();
+        assert_eq!(out, INOUT);
+    }
+
+    #[test]
     fn parse_inout() {
         let r = parse(&INOUT);
         assert_eq!(r.operator_location_type, OperatorLocationType::Takeoff);
