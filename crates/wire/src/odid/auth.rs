@@ -139,6 +139,7 @@ impl Repr {
     /// - [`Error::Malformed`] `"auth last page index"` when page 0 declares LastPageIndex ≥ 16, and
     ///   `"auth length"` when its Length exceeds what the declared pages can hold (17 + 23 × index),
     ///   the checks of the reference `decodeAuthMessage`.
+    #[inline]
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &Packet<&T>) -> Result<Repr> {
         packet.check_for()?;
         let page_number = packet.page_number();

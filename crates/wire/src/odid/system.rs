@@ -216,6 +216,7 @@ impl Repr {
     /// # Errors
     ///
     /// [`Error::Truncated`] for fewer than 25 bytes, [`Error::NotApplicable`] for another message type.
+    #[inline]
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &Packet<&T>) -> Result<Repr> {
         packet.check_for()?;
         let (operator_latitude, operator_longitude) = super::decode_lat_lon(
