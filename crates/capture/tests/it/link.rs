@@ -346,3 +346,13 @@ fn unknown_linktype_is_dropped() {
     );
     assert_eq!(LinkType::from_dlt(272), LinkType::NordicBle);
 }
+
+#[test]
+fn message_is_no_larger_than_an_odid_message() {
+    // Detections move ODID messages into `capture::Message`; equal sizes let `collect` reuse the pack's
+    // allocation.
+    assert_eq!(
+        std::mem::size_of::<capture::Message>(),
+        std::mem::size_of::<wire::odid::Message>()
+    );
+}
