@@ -317,4 +317,114 @@ mod tests {
         }
         assert_eq!(zs, [1, 1, 1, 1, 0, 0, 1, 0]);
     }
+
+    /// A straightforward Viterbi search over the terminated trellis, used as the naive reference: with
+    /// `forced = Some((k, u))` the information bit k is constrained to u. Returns the best path metric
+    /// (same branch metric as the decoder) and its information bits.
+    fn viterbi(
+        sys: &[f32],
+        par: &[f32],
+        tail: &Tail,
+        forced: Option<(usize, usize)>,
+    ) -> (f32, Vec<u8>) {
+        let mut metric = vec![f32::NEG_INFINITY; 8];
+        metric[0] = 0.0;
+        let mut back: Vec<[(usize, usize); 8]> = Vec::new();
+        for k in 0..STEPS {
+            let (ls, lp) = if k < K {
+                (sys[k], par[k])
+            } else {
+                (tail.sys[k - K], tail.par[k - K])
+            };
+            let mut next = vec![f32::NEG_INFINITY; 8];
+            let mut from = [(0usize, 0usize); 8];
+            for (s, &ms) in metric.iter().enumerate() {
+                for u in 0..2 {
+                    let allowed = if k < K {
+                        !matches!(forced, Some((fk, fu)) if fk == k && fu != u)
+                    } else {
+                        u == tail_input(s)
+                    };
+                    if !allowed || ms == f32::NEG_INFINITY {
+                        continue;
+                    }
+                    let (n, z) = rsc_step(s, u);
+                    let sign = |b: usize| if b == 0 { 0.5 } else { -0.5 };
+                    let m = ms + sign(u) * ls + sign(z) * lp;
+                    if m > next[n] {
+                        next[n] = m;
+                        from[n] = (s, u);
+                    }
+                }
+            }
+            metric = next;
+            back.push(from);
+        }
+        let mut bits = vec![0u8; K];
+        let mut s = 0;
+        for k in (0..STEPS).rev() {
+            let (p, u) = back[k][s];
+            if k < K {
+                bits[k] = u as u8;
+            }
+            s = p;
+        }
+        (metric[0], bits)
+    }
+
+    #[test]
+    fn max_log_map_agrees_with_a_naive_viterbi_search() {
+        // One constituent code over a noisy channel (a fixed pseudo-random pattern, no RNG needed).
+        let mut x = 0x2545_F491_u32;
+        let mut noise = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x as f32 / u32::MAX as f32 - 0.5) * 5.0
+        };
+        let bits: Vec<u8> = (0..K).map(|k| ((k * 7 + k / 5) % 3 == 0) as u8).collect();
+        let mut s = 0;
+        let mut sys = vec![0.0; K];
+        let mut par = vec![0.0; K];
+        let bpsk = |b: usize| if b == 0 { 1.5 } else { -1.5 };
+        for k in 0..K {
+            let u = usize::from(bits[k]);
+            let (n, z) = rsc_step(s, u);
+            sys[k] = bpsk(u) + noise();
+            par[k] = bpsk(z) + noise();
+            s = n;
+        }
+        let mut tail = Tail::default();
+        for t in 0..3 {
+            let u = tail_input(s);
+            let (n, z) = rsc_step(s, u);
+            tail.sys[t] = bpsk(u) + noise();
+            tail.par[t] = bpsk(z) + noise();
+            s = n;
+        }
+        let mut siso = Siso::new();
+        let mut app = vec![0.0; K];
+        siso.run(&sys, &vec![0.0; K], &par, &tail, &mut app);
+        let (best, ml) = viterbi(&sys, &par, &tail, None);
+        // Max-log-MAP decisions are the maximum-likelihood path...
+        let hard: Vec<u8> = app.iter().map(|&l| u8::from(l < 0.0)).collect();
+        assert_eq!(hard, ml);
+        // ...and the channel was noisy enough for that path to differ from what was sent.
+        assert!(ml != bits);
+        // Each LLR is the gap to the best path with that bit flipped.
+        for k in [0, 1, 5, 700, 1200, K - 1] {
+            let flip = 1 - usize::from(ml[k]);
+            let (other, _) = viterbi(&sys, &par, &tail, Some((k, flip)));
+            let expect = if ml[k] == 0 {
+                best - other
+            } else {
+                other - best
+            };
+            assert!(
+                (app[k] - expect).abs() < 1e-2 * (1.0 + expect.abs()),
+                "bit {k}: {} vs {expect}",
+                app[k]
+            );
+        }
+    }
 }
