@@ -273,10 +273,11 @@ impl Demodulator {
         let [z1, z2] = kind.zc_symbols();
         let coherence = self.coherence(k);
         let [h1, h2, hs] = &mut self.h;
+        let (r1, r2) = (int_phase(kind, z1, k), int_phase(kind, z2, k));
         for c in 0..CARRIERS {
             let b = bin(c, k);
-            let y1 = self.symbols.get(z1 * NFFT + b).copied().unwrap_or_default();
-            let y2 = self.symbols.get(z2 * NFFT + b).copied().unwrap_or_default();
+            let y1 = self.symbols.get(z1 * NFFT + b).copied().unwrap_or_default() * r1;
+            let y2 = self.symbols.get(z2 * NFFT + b).copied().unwrap_or_default() * r2;
             if let (Some(d1), Some(d2), Some(r1), Some(r2)) = (
                 h1.get_mut(c),
                 h2.get_mut(c),
@@ -329,7 +330,8 @@ impl Demodulator {
         let scale = 2.0 * std::f32::consts::SQRT_2 / sigma2;
         let mid = (z1 + z2) as f32 / 2.0;
         let write = |sym: usize, out: &mut [f32]| {
-            let rot = Complex::from_polar(1.0f32, phi / gap * (sym as f32 - mid));
+            let rot = Complex::from_polar(1.0f32, phi / gap * (sym as f32 - mid))
+                * int_phase(kind, sym, k).conj();
             let y = self
                 .symbols
                 .get(sym * NFFT..(sym + 1) * NFFT)
@@ -361,6 +363,17 @@ impl Demodulator {
             residual_cfo_hz: residual,
         })
     }
+}
+
+/// The phase correction of symbol `sym` for an offset of `k` whole subcarriers: such an offset advances the
+/// phase by 2π·k·n/1024 at sample n, which is a whole number of turns per FFT window but not per cyclic
+/// prefix, so it differs from symbol to symbol.
+fn int_phase(kind: BurstKind, sym: usize, k: i32) -> Complex<f32> {
+    let turns = (i64::from(k) * kind.symbol_offset(sym) as i64).rem_euclid(NFFT as i64);
+    Complex::from_polar(
+        1.0,
+        -2.0 * std::f32::consts::PI * turns as f32 / NFFT as f32,
+    )
 }
 
 /// The FFT bin of carrier `c` shifted by `k` whole subcarriers.
