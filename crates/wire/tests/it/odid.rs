@@ -344,6 +344,62 @@ fn dronebeacon_bt4_messages() {
 
 // ---- truncation ----
 
+/// The spoofed Parrot capture (cdc_parrot_anafi4_spoofed.pcapng) declares 4 messages but its vendor IE
+/// (length 0x69) holds only 3 and 22 bytes of the Operator ID. The IEs are found by their byte pattern
+/// `dd 69 fa0bbc 0d` (the capture layers are `capture`'s business); the pack follows the counter byte.
+#[test]
+fn spoofed_parrot_truncated_packs() {
+    let Some(path) = testdata::file("remoteid", "cdc_parrot_anafi4_spoofed.pcapng") else {
+        return;
+    };
+    let file = std::fs::read(path).unwrap();
+    let packs: Vec<Pack> = file
+        .windows(6)
+        .enumerate()
+        .filter(|(_, w)| *w == [0xdd, 0x69, 0xfa, 0x0b, 0xbc, 0x0d])
+        .map(|(at, _)| Pack::parse(&file[at + 7..at + 2 + 0x69]).unwrap())
+        .collect();
+    // The .txt: 26 ODID beacons, each "BasicID + Location + System" with a truncated 4th member.
+    assert_eq!(packs.len(), 26);
+    let mut lat = (f64::MAX, f64::MIN);
+    for pack in &packs {
+        assert_eq!(
+            (pack.version, pack.declared, pack.truncated, pack.skipped),
+            (0, 4, true, 0)
+        );
+        let [Message::BasicId(b), Message::Location(l), Message::System(y)] = &pack.messages[..]
+        else {
+            panic!("{:?}", pack.messages)
+        };
+        assert_eq!(b.id_type, basic_id::IdType::SerialNumber);
+        assert_eq!(b.ua_type, basic_id::UaType::HelicopterOrMultirotor);
+        assert_eq!(b.uas_id_str(), Some("1588E040445AC004418"));
+        assert_eq!(l.status, location::Status::Airborne);
+        assert_eq!(l.direction, Some(84));
+        assert_eq!(l.speed_horizontal, Some(0.0));
+        assert_eq!((l.pressure_altitude, l.geodetic_altitude), (None, None));
+        assert_eq!(l.height, Some(0.0));
+        assert_eq!(l.timestamp, Some(9311));
+        let la = l.latitude.unwrap();
+        lat = (lat.0.min(la), lat.1.max(la));
+        assert_eq!(
+            y.operator_location_type,
+            system::OperatorLocationType::LiveGnss
+        );
+        assert_eq!(y.classification_type, system::ClassificationType::Eu);
+        close(y.operator_latitude, 47.198656);
+        close(y.operator_longitude, 8.7302205);
+        assert_eq!(y.area_count, 0);
+        assert_eq!(
+            (y.eu_category, y.eu_class),
+            (system::EuCategory::Open, system::EuClass::C1)
+        );
+        assert_eq!((y.operator_altitude, y.timestamp), (None, None));
+    }
+    close(Some(lat.0), 47.3702734);
+    close(Some(lat.1), 47.3868734);
+}
+
 #[test]
 fn every_prefix_of_a_real_pack_is_partial_or_error() {
     for bytes in [generated_pack(), dronebeacon_nan_pack()]
