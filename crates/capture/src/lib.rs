@@ -14,6 +14,7 @@
 //! - `container` (private): pcap / pcapng through `pcap-parser`, btsnoop by hand; format chosen by magic.
 //! - [`link`]: [`link::decode_frame`] strips radiotap, Nordic BLE, LE LL pseudo-header and HCI framings.
 //! - [`decode_frame`]: link layer + `wire` decoding of one record into detections.
+//! - [`Records`]: the raw records of a file without decoding (benchmarks, fuzz corpora).
 //!
 //! **Invariant:** a malformed frame inside a readable file is counted, never fatal; an unreadable file is
 //! an [`Error`] naming the file and the byte offset. Nothing here panics on any input.
