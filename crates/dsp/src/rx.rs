@@ -191,6 +191,12 @@ impl Receiver {
         &self.cfg
     }
 
+    /// Raw samples currently held for look-back (bounded: a few milliseconds' worth, whatever the stream
+    /// length).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Samples pushed so far.
     pub fn samples_seen(&self) -> u64 {
         self.buf_start + self.buf.len() as u64

@@ -19,10 +19,12 @@ use rustfft::{Fft, FftPlanner};
 const BAND_HZ: f64 = 9.0e6;
 /// Target duration of one detection block.
 const BLOCK_S: f64 = 20e-6;
-/// In-band SNR (linear) that starts a run.
-const T_ON: f32 = 0.3;
-/// In-band SNR (linear) below which a block counts as quiet.
-const T_OFF: f32 = 0.15;
+/// In-band SNR (linear) that starts a run, in standard deviations of the noise-only statistic (and at
+/// least 0.3).
+const ON_SIGMAS: f32 = 4.5;
+/// In-band SNR (linear) below which a block counts as quiet, in the same units (and at least 0.15): the
+/// statistic is a maximum over window positions, so noise alone often reaches 1–2 σ.
+const OFF_SIGMAS: f32 = 3.0;
 /// Quiet blocks that end a run.
 const END_GAP: u32 = 2;
 /// Accepted run durations.
@@ -77,6 +79,8 @@ pub struct Detector {
     nfft: usize,
     frames_per_block: usize,
     band_bins: usize,
+    t_on: f32,
+    t_off: f32,
     fft: Arc<dyn Fft<f32>>,
     scratch: Vec<Complex<f32>>,
     window: Vec<f32>,
@@ -101,6 +105,9 @@ impl Detector {
             .clamp(32, 2048);
         let frames_per_block = ((BLOCK_S * sample_rate / nfft as f64).round() as usize).max(1);
         let band_bins = ((BAND_HZ / (sample_rate / nfft as f64)).round() as usize).clamp(1, nfft);
+        // Noise-only relative power in a window: an average of band_bins × frames_per_block squared
+        // magnitudes, with neighbouring Hann-windowed bins correlated (noise bandwidth 1.5 bins).
+        let sigma = (1.5 / (band_bins * frames_per_block) as f32).sqrt();
         let fft = FftPlanner::new().plan_fft_forward(nfft);
         let scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
         let window = (0..nfft)
@@ -114,6 +121,8 @@ impl Detector {
             nfft,
             frames_per_block,
             band_bins,
+            t_on: (ON_SIGMAS * sigma).max(0.3),
+            t_off: (OFF_SIGMAS * sigma).max(0.15),
             fft,
             scratch,
             window,
@@ -225,9 +234,11 @@ impl Detector {
         // "Quiet" is relative to what is on: the gaps between strong back-to-back bursts still hold some
         // leakage, far above the absolute threshold but far below the bursts.
         let quiet_level = match (&self.run, self.blocked) {
-            (Some(run), _) => T_OFF.max(QUIET_RATIO * run.stat_sum / run.blocks.max(1) as f32),
-            (None, Some(level)) => T_ON.max(QUIET_RATIO * level),
-            (None, None) => T_ON,
+            (Some(run), _) => self
+                .t_off
+                .max(QUIET_RATIO * run.stat_sum / run.blocks.max(1) as f32),
+            (None, Some(level)) => self.t_on.max(QUIET_RATIO * level),
+            (None, None) => self.t_on,
         };
         let active = stat > quiet_level;
         if let Some(level) = self.blocked {
@@ -247,7 +258,7 @@ impl Detector {
             }
         }
         if !active && self.run.is_none() {
-            if stat < T_ON {
+            if stat < self.t_on {
                 // Only quiet blocks teach the floor; early on it is a plain running mean.
                 self.floor_blocks = self.floor_blocks.saturating_add(1);
                 let a = (1.0 / self.floor_blocks as f32).max(FLOOR_ALPHA);

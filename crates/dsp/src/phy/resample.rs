@@ -74,24 +74,41 @@ impl Resampler {
     /// [`RateError`] when a rate is not positive or the ratio is not (within 1 ppm) a fraction P/Q with
     /// P and Q at most 4096.
     pub fn for_rates(from: f64, to: f64) -> Result<Self, RateError> {
+        Self::for_rates_with_passband(from, to, 0.6)
+    }
+
+    /// As [`Resampler::for_rates`] with the passband edge at `passband` (0.1..0.9) of the narrower Nyquist
+    /// frequency instead of 0.6: wider passbands (for converting whole captures) cost longer filters.
+    ///
+    /// # Errors
+    ///
+    /// As [`Resampler::for_rates`].
+    pub fn for_rates_with_passband(from: f64, to: f64, passband: f64) -> Result<Self, RateError> {
         for r in [from, to] {
             if !(r.is_finite() && r > 0.0) {
                 return Err(RateError::Invalid(r));
             }
         }
         let (p, q) = ratio(from, to).ok_or(RateError::NoRatio { from, to })?;
-        Ok(Self::new(p, q))
+        Ok(Self::with_passband(p, q, passband))
     }
 
-    /// A resampler by the factor `p / q` (reduced internally; both clamped to at least 1).
+    /// A resampler by the factor `p / q` (reduced internally; both clamped to at least 1), passband to 60 %
+    /// of the narrower Nyquist frequency.
     pub fn new(p: usize, q: usize) -> Self {
+        Self::with_passband(p, q, 0.6)
+    }
+
+    /// A resampler by `p / q` whose passband ends at `passband` (clamped to 0.1..0.9) of the narrower
+    /// Nyquist frequency; the stopband starts at that Nyquist frequency.
+    pub fn with_passband(p: usize, q: usize, passband: f64) -> Self {
         let (p, q) = (p.max(1) as u64, q.max(1) as u64);
         let g = gcd(p, q);
         let (p, q) = ((p / g) as usize, (q / g) as usize);
         // Design at the upsampled rate, normalised so that 1.0 = that rate. The narrower Nyquist band is
         // 0.5 / max(p, q) of it.
         let nyq = 0.5 / p.max(q) as f64;
-        let pass = 0.6 * nyq;
+        let pass = passband.clamp(0.1, 0.9) * nyq;
         let stop = nyq;
         let cutoff = (pass + stop) / 2.0;
         let atten = 70.0;
