@@ -72,3 +72,51 @@ impl fmt::Display for UnixMs {
         write!(f, "{}ms", self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenths_after_hour_resolve_with_roll_over() {
+        // 2024-10-04 15:00:00 UTC (the bk_wireless capture's hour).
+        let h = 1_728_054_000_000i64;
+        let cases: &[(u16, i64, Option<i64>)] = &[
+            // 06:00.5 received at 15:06:01.2: this hour.
+            (3605, h + 361_200, Some(h + 360_500)),
+            // The bk_wireless test transmitter always stamps 06:00.5; received at 15:45:19 the nearest
+            // instant with that stamp is 16:06:00.5: a frozen clock gives a meaningless reported time.
+            (3605, h + 2_719_009, Some(h + 3_600_000 + 360_500)),
+            // Stamped 59:59.5, received 00:00.2 of the next hour: previous hour.
+            (35_995, h + 200, Some(h - 500)),
+            // Stamped 00:00.3, received 59:59.9 (receiver clock behind): next hour.
+            (3, h - 100, Some(h + 300)),
+            (36_000, h + 3_599_000, Some(h + 3_600_000)),
+            (0xFFFF, h, None),
+            (36_001, h, None),
+        ];
+        for &(tenths, received, want) in cases {
+            let got = UnixMs::from_tenths_after_hour(tenths, UnixMs(received)).map(|t| t.0);
+            assert_eq!(got, want, "tenths {tenths} received {received}");
+        }
+        // Extremes of the clock do not overflow.
+        assert_eq!(
+            UnixMs::from_tenths_after_hour(36_000, UnixMs(i64::MAX)),
+            None
+        );
+        assert_eq!(UnixMs::from_tenths_after_hour(0, UnixMs(i64::MIN)), None);
+    }
+
+    #[test]
+    fn odid_epoch_seconds() {
+        // bk_wireless System timestamp 28056789 s after 2019-01-01 = 2019-11-21T17:33:09Z.
+        assert_eq!(
+            UnixMs::from_odid_epoch_seconds(28_056_789),
+            UnixMs(1_574_357_589_000)
+        );
+        assert_eq!(
+            UnixMs::from_odid_epoch_seconds(0),
+            UnixMs(1_546_300_800_000)
+        );
+    }
+}
