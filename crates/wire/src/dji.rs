@@ -137,17 +137,23 @@ pub fn ascii_trim(bytes: &[u8]) -> &str {
     s.trim()
 }
 
-/// Radians × 10⁷ (DJI's coordinate encoding) to degrees, with the exact factor 180/π.
+/// DJI's coordinate integer (radians × 10⁷) to degrees.
 ///
-/// Kismet and DroneSecurity divide by the rounded 174533.0, which shifts latitudes near 51° by about
-/// 2×10⁻⁵ degrees (2.5 m); we keep the exact conversion.
+/// The divisor is 174533.0, as in every published decode of real DroneID frames (DroneSecurity's
+/// NDSS'23 receiver, Kismet, and the reference decode of the Mavic Air 2 recording: 51.4463339 N
+/// 7.2672159 E). The exact factor 10⁷·π/180 = 174532.925 would place points near 51° about 2×10⁻⁵
+/// degrees (2.5 m) further north; which constant DJI's encoder uses is not public, so we agree with
+/// the published decodes. The raw integers are always kept.
+pub const RAW_PER_DEGREE: f64 = 174_533.0;
+
+/// Converts a coordinate integer to degrees (see [`RAW_PER_DEGREE`]).
 pub fn raw_to_degrees(raw: i32) -> f64 {
-    f64::from(raw) * (180.0 / core::f64::consts::PI) / 1e7
+    f64::from(raw) / RAW_PER_DEGREE
 }
 
 /// Inverse of [`raw_to_degrees`], rounded to the nearest unit and saturated to the `i32` range.
 pub fn degrees_to_raw(deg: f64) -> i32 {
-    let v = deg * 1e7 * (core::f64::consts::PI / 180.0);
+    let v = deg * RAW_PER_DEGREE;
     // `as` saturates on overflow and maps NaN to 0, which is the "no position" sentinel anyway.
     let r = if v >= 0.0 { v + 0.5 } else { v - 0.5 };
     r as i32
@@ -1147,9 +1153,7 @@ mod tests {
         assert_eq!(t.uuid_len, 19);
         assert_eq!(t.uuid(), "1143635532171534336");
         let p = t.position().unwrap();
-        assert!(
-            (p.lat - 51.44635597976657).abs() < 1e-9 && (p.lon - 7.267219056522872).abs() < 1e-9
-        );
+        assert!((p.lat - 51.4463339).abs() < 1e-7 && (p.lon - 7.2672159).abs() < 1e-7);
         assert!((t.yaw_deg() + 132.95).abs() < 1e-4);
         assert!((t.heading_deg() - 227.05).abs() < 1e-3);
         let v = t.velocity();

@@ -98,22 +98,22 @@ fn wifi_v1_throwie_beacon() {
     close(
         dji::raw_to_degrees(t.longitude_raw),
         34.346940516524825,
-        1e-9,
+        1e-4,
     );
     close(
         dji::raw_to_degrees(t.latitude_raw),
         -119.06204503393904,
-        1e-9,
+        1e-4,
     );
     close(
         dji::raw_to_degrees(t.home_longitude_raw),
         22.53701985172927,
-        1e-9,
+        1e-4,
     );
     close(
         dji::raw_to_degrees(t.home_latitude_raw),
         113.9523214732931,
-        1e-9,
+        1e-4,
     );
     // The Throwie writes latitude first, so the "latitude" is out of range: no position.
     assert_eq!((t.position(), t.home(), t.pilot()), (None, None, None));
@@ -155,8 +155,8 @@ fn wifi_v2_real_mavic_air_and_flight_purpose() {
     assert_eq!((t.altitude_raw, t.height_raw, t.yaw_raw), (-17, 12, 17328));
     assert_eq!(t.app_time_ms(), Some(1606999389061));
     let p = t.pilot().unwrap();
-    close(p.lat, 46.762552055287024, 1e-9);
-    close(p.lon, 7.600514335528422, 1e-9);
+    close(p.lat, 46.762552055287024, 3e-5);
+    close(p.lon, 7.600514335528422, 3e-5);
     assert_eq!((t.product_name(), t.uuid()), (Some("Mavic Air"), ""));
     let mut out = vec![0u8; wifi::ie_body_len(&Record::Telemetry(t))];
     wifi::emit_ie(&Record::Telemetry(t), &mut out).unwrap();
@@ -226,8 +226,11 @@ fn remoteidreceiver_construction() {
     let back = telemetry(wifi::parse_ie(&body).unwrap());
     assert_eq!(back, t);
     let p = back.position().unwrap();
-    close(p.lat, 47.376339, 1e-6);
-    close(p.lon, 8.531256, 1e-6);
+    // RemoteIDReceiver states the exact-factor conversion; ours (divisor 174533.0, see
+    // `dji::RAW_PER_DEGREE`) differs by under 3e-5 degrees.
+    close(p.lat, 47.376339, 3e-5);
+    close(p.lon, 8.531256, 3e-5);
+    close(p.lat, 8268731.0 / 174533.0, 1e-12);
     assert_eq!(back.home(), Some(p));
     assert_eq!(back.pilot(), Some(p));
     let v = back.velocity();
@@ -298,20 +301,20 @@ fn ocusync_mavic_air_2() {
         (Some("Mavic Air 2"), "1143635532171534336")
     );
     let (p, pilot, home) = (t.position().unwrap(), t.pilot().unwrap(), t.home().unwrap());
-    // Exact radians×1e7 conversion, as in the JSON's scaled fields.
-    close(p.lat, 51.44635597976657, 1e-9);
-    close(p.lon, 7.267219056522872, 1e-9);
-    close(pilot.lat, 51.44622992905165, 1e-9);
-    close(pilot.lon, 7.267104464963845, 1e-9);
-    close(home.lat, 51.44628149525322, 1e-9);
-    close(home.lon, 7.267356566393702, 1e-9);
-    // RUB's printed figures (divisor 174533.0) differ by less than 3e-5 degrees (about 2.5 m).
-    close(p.lat, 51.4463339, 3e-5);
-    close(p.lon, 7.2672159, 3e-5);
-    close(pilot.lat, 51.4462079, 3e-5);
-    close(pilot.lon, 7.2671014, 3e-5);
-    close(home.lat, 51.4462594, 3e-5);
-    close(home.lon, 7.2673535, 3e-5);
+    // The published decode (divisor 174533.0), to its 7 printed decimals.
+    close(p.lat, 51.4463339, 1e-7);
+    close(p.lon, 7.2672159, 1e-7);
+    close(pilot.lat, 51.4462079, 1e-7);
+    close(pilot.lon, 7.2671014, 1e-7);
+    close(home.lat, 51.4462594, 1e-7);
+    close(home.lon, 7.2673535, 1e-7);
+    // The JSON's scaled fields use the exact factor 180/π: within 3e-5 degrees (2.5 m).
+    close(p.lat, 51.44635597976657, 3e-5);
+    close(p.lon, 7.267219056522872, 3e-5);
+    close(pilot.lat, 51.44622992905165, 3e-5);
+    close(pilot.lon, 7.267104464963845, 3e-5);
+    close(home.lat, 51.44628149525322, 3e-5);
+    close(home.lon, 7.267356566393702, 3e-5);
     // RUB's feet reading gives its printed 12.8 m height; our default reads 4.2 m (decimetres).
     let feet = AltitudeScaling {
         altitude: AltitudeUnit::Feet,
