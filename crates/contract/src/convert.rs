@@ -317,4 +317,3 @@ fn status_name(s: location::Status) -> &'static str {
         Unknown(_) => "reserved",
     }
 }
-

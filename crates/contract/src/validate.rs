@@ -61,7 +61,11 @@ impl Checker<'_> {
         }
     }
 
-    fn lat_lon(&self, lat: (&str, Option<f64>), lon: (&str, Option<f64>)) -> Result<(), FieldError> {
+    fn lat_lon(
+        &self,
+        lat: (&str, Option<f64>),
+        lon: (&str, Option<f64>),
+    ) -> Result<(), FieldError> {
         self.range(lat.0, lat.1, -90.0, 90.0)?;
         self.range(lon.0, lon.1, -180.0, 180.0)
     }
@@ -90,7 +94,10 @@ impl DetectionLine {
                     .split(':')
                     .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
             if !ok {
-                return Err(FieldError::new("mac".into(), format!("{mac:?} is not a MAC address")));
+                return Err(FieldError::new(
+                    "mac".into(),
+                    format!("{mac:?} is not a MAC address"),
+                ));
             }
         }
         let top = Checker { prefix: "" };
@@ -100,7 +107,10 @@ impl DetectionLine {
         top.range("cfo_hz", self.cfo_hz, -1e9, 1e9)?;
         top.range("burst_start_s", self.burst_start_s, 0.0, 1e12)?;
         if self.frame == 0 {
-            return Err(FieldError::new("frame".into(), "frames are numbered from 1"));
+            return Err(FieldError::new(
+                "frame".into(),
+                "frames are numbered from 1",
+            ));
         }
         for (i, m) in self.messages.iter().enumerate() {
             let prefix = format!("messages[{i}].");
@@ -117,17 +127,26 @@ impl DetectionLine {
                     c.range("timestamp_s", l.timestamp_s, 0.0, 3600.0)?;
                 }
                 Message::System(s) => {
-                    c.lat_lon(("operator_lat", s.operator_lat), ("operator_lon", s.operator_lon))?;
+                    c.lat_lon(
+                        ("operator_lat", s.operator_lat),
+                        ("operator_lon", s.operator_lon),
+                    )?;
                     c.range("operator_alt_geo_m", s.operator_alt_geo_m, ALT.0, ALT.1)?;
                 }
                 Message::DjiTelemetry(t) => {
                     c.lat_lon(("lat", t.lat), ("lon", t.lon))?;
-                    c.lat_lon(("operator_lat", t.operator_lat), ("operator_lon", t.operator_lon))?;
+                    c.lat_lon(
+                        ("operator_lat", t.operator_lat),
+                        ("operator_lon", t.operator_lon),
+                    )?;
                     c.lat_lon(("home_lat", t.home_lat), ("home_lon", t.home_lon))?;
                 }
                 Message::FrBeacon(f) => {
                     c.lat_lon(("lat", f.lat), ("lon", f.lon))?;
-                    c.lat_lon(("takeoff_lat", f.takeoff_lat), ("takeoff_lon", f.takeoff_lon))?;
+                    c.lat_lon(
+                        ("takeoff_lat", f.takeoff_lat),
+                        ("takeoff_lon", f.takeoff_lon),
+                    )?;
                 }
                 _ => {}
             }

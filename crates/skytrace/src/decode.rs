@@ -136,9 +136,9 @@ impl FileJob<'_> {
                 }
             };
             if let Event::Detection(d) = event {
-                let line = DetectionLine::from_detection(&d, self.opts);
-                summary.add(&line);
+                summary.add(&d);
                 if !self.summary_only {
+                    let line = DetectionLine::from_detection(&d, self.opts);
                     match self.format {
                         Format::Jsonl => {
                             buf.clear();

@@ -1,10 +1,14 @@
 //! How decoded detections are shown: JSON lines for machines, a fixed-width table for people, and the
 //! per-file summary.
 
+use capture::Detection;
 use contract::{DetectionLine, Message};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
+use wire::dji::Record;
+use wire::odid;
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,9 +19,42 @@ pub enum Format {
     Table,
 }
 
-/// The identity a detection line gives its aircraft, if any: the UAS ID of a Basic ID, the DJI serial, the
-/// French ID or serial.
-pub fn identity(line: &DetectionLine) -> Option<String> {
+/// The identity a detection gives its aircraft, if any: the UAS ID of a Basic ID, the DJI serial, the
+/// French ID or serial. Borrowed where the decoded message holds it as text.
+pub fn identity(d: &Detection) -> Option<Cow<'_, str>> {
+    d.messages.iter().find_map(|m| match m {
+        capture::Message::Odid(odid::Message::BasicId(b)) => {
+            b.uas_id_str().filter(|s| !s.is_empty()).map(Cow::Borrowed)
+        }
+        capture::Message::Dji(r) => match r.record().ok()? {
+            Record::Telemetry(t) => Some(t.serial().to_string()),
+            Record::FlightPurpose(i) => Some(i.serial().to_string()),
+            _ => None,
+        }
+        .filter(|s| !s.is_empty())
+        .map(Cow::Owned),
+        capture::Message::French(f) => {
+            let b = wire::fr::BeaconRepr::parse(f.tlvs()).ok()?;
+            b.ansi_serial_str()
+                .map(str::to_string)
+                .or_else(|| {
+                    b.french_id.as_ref().map(|id| {
+                        format!(
+                            "{}{}{}",
+                            id.manufacturer_str(),
+                            id.model_str(),
+                            id.serial_str()
+                        )
+                    })
+                })
+                .map(Cow::Owned)
+        }
+        _ => None,
+    })
+}
+
+/// The identity a contract line gives its aircraft (see [`identity`]), for the table.
+fn line_identity(line: &DetectionLine) -> Option<String> {
     line.messages.iter().find_map(|m| match m {
         Message::BasicId(b) => b.uas_id.clone().filter(|s| !s.is_empty()),
         Message::DjiTelemetry(t) => t.serial.clone().filter(|s| !s.is_empty()),
@@ -62,11 +99,14 @@ impl TableWriter {
             .time
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        let mut pos: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = (None, None, None, None);
+        let mut pos: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) =
+            (None, None, None, None);
         let mut pilot: (Option<f64>, Option<f64>) = (None, None);
         for m in &l.messages {
             match m {
-                Message::Location(x) => pos = (x.lat, x.lon, x.alt_geo_m.or(x.alt_baro_m), x.speed_mps),
+                Message::Location(x) => {
+                    pos = (x.lat, x.lon, x.alt_geo_m.or(x.alt_baro_m), x.speed_mps)
+                }
                 Message::System(s) => pilot = (s.operator_lat, s.operator_lon),
                 Message::DjiTelemetry(t) => {
                     pos = (t.lat, t.lon, t.altitude_m, t.speed_mps);
@@ -79,8 +119,8 @@ impl TableWriter {
                 _ => {}
             }
         }
-        let kinds: Vec<&str> = l.messages.iter().map(message_kind).collect();
-        let id = identity(l).unwrap_or_else(|| format!("({})", kinds.join(",")));
+        let kinds: Vec<&str> = l.messages.iter().map(line_kind).collect();
+        let id = line_identity(l).unwrap_or_else(|| format!("({})", kinds.join(",")));
         writeln!(
             out,
             "{:<27} {:>7} {:<14} {:<17} {:>5} {:<24} {:>11} {:>12} {:>8} {:>6} {:>11} {:>12}",
@@ -101,7 +141,8 @@ impl TableWriter {
 }
 
 fn opt(v: Option<f64>, decimals: usize) -> String {
-    v.map(|x| format!("{x:.decimals$}")).unwrap_or_else(|| "-".into())
+    v.map(|x| format!("{x:.decimals$}"))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -114,20 +155,26 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// The contract's name of a message type.
-pub fn message_kind(m: &Message) -> &'static str {
+/// The contract's name of a decoded message's type.
+fn message_kind(m: &capture::Message) -> &'static str {
     match m {
-        Message::BasicId(_) => "basic-id",
-        Message::Location(_) => "location",
-        Message::Auth(_) => "auth",
-        Message::SelfId(_) => "self-id",
-        Message::System(_) => "system",
-        Message::OperatorId(_) => "operator-id",
-        Message::DjiTelemetry(_) => "dji-telemetry",
-        Message::DjiInfo(_) => "dji-info",
-        Message::DjiEncrypted(_) => "dji-encrypted",
-        Message::FrBeacon(_) => "fr-beacon",
-        Message::Unknown(_) => "unknown",
+        capture::Message::Odid(m) => match m {
+            odid::Message::BasicId(_) => "basic-id",
+            odid::Message::Location(_) => "location",
+            odid::Message::Auth(_) => "auth",
+            odid::Message::SelfId(_) => "self-id",
+            odid::Message::System(_) => "system",
+            odid::Message::OperatorId(_) => "operator-id",
+            odid::Message::Unknown { .. } => "unknown",
+        },
+        capture::Message::Dji(r) => match r.record() {
+            Ok(Record::Telemetry(_)) => "dji-telemetry",
+            Ok(Record::FlightPurpose(_)) => "dji-info",
+            Ok(Record::Encrypted { .. }) => "dji-encrypted",
+            Ok(Record::Blank { .. }) => "dji-blank",
+            _ => "unknown",
+        },
+        capture::Message::French(_) => "fr-beacon",
     }
 }
 
@@ -137,17 +184,17 @@ pub struct Summary {
     pub file: String,
     pub frames_read: u64,
     pub frames_with_broadcasts: u64,
-    pub by_transport: BTreeMap<String, u64>,
-    pub messages: BTreeMap<String, u64>,
+    pub by_transport: BTreeMap<&'static str, u64>,
+    pub messages: BTreeMap<&'static str, u64>,
     pub aircraft: Vec<String>,
     pub dropped: BTreeMap<String, u64>,
     pub seconds: f64,
     #[serde(skip)]
     ids: BTreeSet<String>,
     #[serde(skip)]
-    macs_without_id: BTreeSet<String>,
+    macs_without_id: BTreeSet<[u8; 6]>,
     #[serde(skip)]
-    macs_with_id: BTreeSet<String>,
+    macs_with_id: BTreeSet<[u8; 6]>,
 }
 
 impl Summary {
@@ -158,21 +205,23 @@ impl Summary {
         }
     }
 
-    pub fn add(&mut self, l: &DetectionLine) {
+    pub fn add(&mut self, d: &Detection) {
         self.frames_with_broadcasts += 1;
-        *self.by_transport.entry(l.transport.clone()).or_default() += 1;
-        for m in &l.messages {
-            *self.messages.entry(message_kind(m).to_string()).or_default() += 1;
+        *self.by_transport.entry(d.transport.as_str()).or_default() += 1;
+        for m in &d.messages {
+            *self.messages.entry(message_kind(m)).or_default() += 1;
         }
-        match (identity(l), &l.mac) {
+        match (identity(d), d.mac) {
             (Some(id), mac) => {
                 if let Some(mac) = mac {
-                    self.macs_with_id.insert(mac.clone());
+                    self.macs_with_id.insert(mac);
                 }
-                self.ids.insert(id);
+                if !self.ids.contains(id.as_ref()) {
+                    self.ids.insert(id.into_owned());
+                }
             }
             (None, Some(mac)) => {
-                self.macs_without_id.insert(mac.clone());
+                self.macs_without_id.insert(mac);
             }
             (None, None) => {}
         }
@@ -185,7 +234,7 @@ impl Summary {
         all.extend(
             self.macs_without_id
                 .difference(&self.macs_with_id)
-                .map(|m| format!("mac {m}")),
+                .map(|m| format!("mac {}", contract::format_mac(m))),
         );
         self.aircraft = all;
     }
@@ -193,7 +242,11 @@ impl Summary {
     pub fn write_table(&self, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{}", self.file)?;
         writeln!(out, "  frames read             {}", self.frames_read)?;
-        writeln!(out, "  frames with broadcasts  {}", self.frames_with_broadcasts)?;
+        writeln!(
+            out,
+            "  frames with broadcasts  {}",
+            self.frames_with_broadcasts
+        )?;
         for (t, n) in &self.by_transport {
             writeln!(out, "    {t:<22}{n}")?;
         }
@@ -211,5 +264,22 @@ impl Summary {
             writeln!(out, "    {r:<22}{n}")?;
         }
         writeln!(out, "  decode time             {:.3} s", self.seconds)
+    }
+}
+
+/// The contract's name of a contract message's type.
+fn line_kind(m: &Message) -> &'static str {
+    match m {
+        Message::BasicId(_) => "basic-id",
+        Message::Location(_) => "location",
+        Message::Auth(_) => "auth",
+        Message::SelfId(_) => "self-id",
+        Message::System(_) => "system",
+        Message::OperatorId(_) => "operator-id",
+        Message::DjiTelemetry(_) => "dji-telemetry",
+        Message::DjiInfo(_) => "dji-info",
+        Message::DjiEncrypted(_) => "dji-encrypted",
+        Message::FrBeacon(_) => "fr-beacon",
+        Message::Unknown(_) => "unknown",
     }
 }
