@@ -162,7 +162,7 @@ fn tracker(c: &mut Criterion) {
         b.iter(|| {
             i += 1;
             now += 1;
-            let o = make(i, now, i % 5 == 0);
+            let o = make(i, now, i.is_multiple_of(5));
             black_box(t.ingest(&o, UnixMs(now)).len())
         })
     });
