@@ -15,7 +15,7 @@
 //! | a strong id nobody owns, plus a MAC bound to a track | the id is attached to the MAC's track when that track holds no id of the same kind with another value (BLE legacy sends its second Basic ID in a separate advert); otherwise the MAC re-binds to a new track (MAC reuse, new boot, relay) — `Rebound`, not a merge |
 //! | a strong id owned by track A, plus a MAC bound to track B | B without any id (messages of this transmitter heard before its Basic ID) merges into A or A into B (oldest survives); B with ids: the MAC re-binds to A |
 //! | a MAC only (per link layer: the Wi-Fi transports of one radio share it) | hint: the observation goes to the track the MAC is bound to, else a new track keyed by the MAC |
-//! | a Basic ID of type 0 ("none") with ASCII text (`Unlabelled`) | weak: used after the MAC to find a track, and it tells two aircraft behind one MAC (a relay) apart; it never merges two tracks |
+//! | a Basic ID of type 0 ("none") with ASCII text (`Unlabelled`) | weak: used after the MAC to find a track, and it tells two aircraft behind one MAC (a relay) apart; it never merges two tracks, and a MAC never joins a weak-id track with a strong-id observation (or the reverse) unless they share an id |
 //! | an operator ID | never binds: it names the operator, and one operator may fly several aircraft; kept as an attribute |
 //! | no id and no MAC | dropped and counted ([`Tracker::unbound`]): no track can be chosen without guessing |
 //!
@@ -331,10 +331,23 @@ impl Tracker {
         self.unbound
     }
 
+    /// Whether the identities `ids` of an observation that reached track `t` only through a hint (MAC or
+    /// weak id) show it is another aircraft: an id of a kind the track holds with another value, or —
+    /// when they share no id — weak ids on one side and strong ids on the other (a relay forwarding a
+    /// type-0 AirPlate and a serial-numbered drone under one MAC).
     fn conflicts(&self, t: TrackId, ids: &[Identity]) -> bool {
-        self.tracks
-            .get(&t)
-            .is_some_and(|tr| ids.iter().any(|i| tr.contradicts(i)))
+        let Some(tr) = self.tracks.get(&t) else {
+            return false;
+        };
+        if ids.iter().any(|i| tr.contradicts(i)) {
+            return true;
+        }
+        let strong = |i: &Identity| i.strength() == IdStrength::Strong;
+        let shares = ids.iter().any(|i| tr.identities.contains(i));
+        !shares
+            && !ids.is_empty()
+            && !tr.identities.is_empty()
+            && ids.iter().any(strong) != tr.identities.iter().any(strong)
     }
 
     fn permanent_conflict(&self, a: TrackId, b: TrackId) -> bool {

@@ -257,6 +257,34 @@ fn two_aircraft_behind_one_mac() {
 }
 
 #[test]
+fn a_relay_forwarding_a_type_0_id_and_a_serial() {
+    check(
+        "weak-id AirPlate and serial-numbered drone interleaved behind one relay MAC",
+        &[
+            obs(0, "wifi-beacon", RELAY, &[weak("ARPLF352709570738211")]),
+            obs(1, "wifi-beacon", RELAY, &[serial("EDRI-D1")]),
+            obs(2, "wifi-beacon", RELAY, &[weak("ARPLF352709570738211")]),
+            obs(3, "wifi-beacon", RELAY, &[]),
+        ],
+        &[
+            "unlabelled:ARPLF352709570738211 | d4:f9:8d:04:03:f4 | wifi-beacon:3 | n=3",
+            "serial:EDRI-D1 |  | wifi-beacon:1 | n=1",
+        ],
+        "created=2 merged=0 rebound=2",
+    );
+    check(
+        "a transmitter sending type-0 text and a serial in one pack keeps both",
+        &[
+            obs(0, "wifi-beacon", A, &[weak("W"), serial("X1")]),
+            obs(1, "wifi-beacon", A, &[weak("W")]),
+            obs(2, "wifi-beacon", A, &[serial("X1")]),
+        ],
+        &["serial:X1,unlabelled:W | 02:00:00:00:00:0a | wifi-beacon:3 | n=3"],
+        "created=1 merged=0 rebound=0",
+    );
+}
+
+#[test]
 fn two_basic_ids_of_one_aircraft() {
     // bk_wireless_RID_test_linux_transmitter.pcapng: serial and session ID in one 9-message pack.
     check(
