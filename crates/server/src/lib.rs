@@ -1,1 +1,210 @@
-//! The skytrace server (being written).
+//! The skytrace server: `skytrace serve`.
+//!
+//! - [`Config`] ([`config`]): defaults, TOML file, `SKYTRACE_*` environment overrides.
+//! - [`AppState`]: the [`store::Store`], the configuration, the live-event channel, the zone index and the
+//!   metrics, shared by every handler.
+//! - [`app`] builds the [`axum::Router`] (one router per resource in [`routes`], merged in one place);
+//!   [`serve`] runs it on a bound listener until a shutdown future resolves; [`run`] does both from a
+//!   [`Config`] and is what the binary calls.
+//! - [`ApiError`] ([`error`]) is the one error type of the HTTP layer.
+//!
+//! Only this crate knows HTTP and JSON DTOs: store rows and `track` types are converted at the boundary in
+//! [`routes`]. The server opens no outbound connection.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod identity;
+pub mod metrics;
+pub mod routes;
+
+pub use config::Config;
+pub use error::ApiError;
+
+use axum::Router;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+
+/// A clock in Unix milliseconds; tests replace it to control time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    })
+}
+
+/// Something that happened, for the live stream.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    Track(store::TrackRow),
+    Alert(store::AlertRow),
+    Sensor(store::Sensor),
+}
+
+/// The zones as stored and as a spatial index (rebuilt whenever zones change).
+pub struct Zones {
+    pub rows: Vec<store::ZoneRow>,
+    pub index: track::zones::ZoneIndex,
+}
+
+/// State shared by every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: store::Store,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub live: broadcast::Sender<Arc<LiveEvent>>,
+    pub zones: Arc<RwLock<Arc<Zones>>>,
+    /// (track id, zone id) pairs where the aircraft is currently inside, so that only entries alert.
+    pub inside: Arc<Mutex<HashSet<(i64, i64)>>>,
+    pub binder: Arc<identity::Binder>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Turns true at shutdown so that endless responses (the live stream) end and let the server stop.
+    pub closing: watch::Receiver<bool>,
+    closing_tx: Arc<watch::Sender<bool>>,
+}
+
+impl AppState {
+    /// Builds the state on an open store and loads the zones.
+    ///
+    /// # Errors
+    ///
+    /// Store errors while loading zones.
+    pub fn new(store: store::Store, config: Config, clock: Clock) -> anyhow::Result<AppState> {
+        let (live, _) = broadcast::channel(16 * 1024);
+        let (closing_tx, closing) = watch::channel(false);
+        let s = AppState {
+            store,
+            config: Arc::new(config),
+            clock,
+            live,
+            zones: Arc::new(RwLock::new(Arc::new(Zones {
+                rows: Vec::new(),
+                index: track::zones::ZoneIndex::new(Vec::new()),
+            }))),
+            inside: Arc::new(Mutex::new(HashSet::new())),
+            binder: Arc::new(identity::Binder::default()),
+            metrics: Arc::new(metrics::Metrics::new()),
+            closing,
+            closing_tx: Arc::new(closing_tx),
+        };
+        routes::zones::reload(&s)?;
+        Ok(s)
+    }
+
+    /// The current time, Unix milliseconds.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Ends live streams (called when shutdown starts).
+    pub fn close_streams(&self) {
+        let _ = self.closing_tx.send(true);
+    }
+
+    /// Sends an event to live subscribers (none listening is fine).
+    pub fn publish(&self, e: LiveEvent) {
+        let _ = self.live.send(Arc::new(e));
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+///
+/// # Errors
+///
+/// I/O errors of the listener.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let closer = state.clone();
+    let router = app(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            closer.close_streams();
+        })
+        .await?;
+    Ok(())
+}
+
+/// Opens the store in `config.data_dir`, listens on `config.listen`, runs retention, and serves until
+/// `shutdown` resolves. Acknowledged writes are committed before this returns.
+///
+/// # Errors
+///
+/// The store cannot be opened, the address cannot be bound, or the server fails.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = store::Store::open(&config.data_dir)?;
+    let listener = TcpListener::bind(config.listen).await?;
+    tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "skytrace server listening");
+    let state = AppState::new(store, config, system_clock())?;
+    let retention = tokio::spawn(retention_loop(state.clone()));
+    let r = serve(listener, state, shutdown).await;
+    retention.abort();
+    r
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the shutdown future the binary passes to [`run`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn retention_loop(state: AppState) {
+    let days = state.config.retention_days;
+    if days == 0 {
+        return;
+    }
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let before = state.now().saturating_sub(i64::from(days) * 86_400_000);
+        match state.store.purge_before(before).done().await {
+            Ok(n) => tracing::info!(deleted = n, days, "retention purge"),
+            Err(e) => tracing::error!(error = %e, "retention purge failed"),
+        }
+    }
+}
+
+/// Formats Unix milliseconds as RFC 3339 UTC (empty for times out of range).
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,205 @@
+//! Sensor ingest: batches of detection lines over HTTP, or a stream of batches over a WebSocket.
+//!
+//! Wire shape: the body is the JSON-lines output of `skytrace decode` unchanged (one
+//! [`contract::DetectionLine`] per line), and the query parameter `seq` is the sensor's sequence number of
+//! the first line; line *i* (counting non-empty lines from 0) has sequence number `seq + i`. A sensor numbers
+//! its detections consecutively, so a batch is a range, and resending a batch (after a lost answer) stores
+//! nothing twice.
+//!
+//! The batch is checked whole before anything is written: one bad line refuses the batch (400, naming the
+//! 1-based line and the field). The answer is sent only after the batch is committed.
+
+use crate::auth::SensorCaller;
+use crate::{ApiError, AppState, LiveEvent};
+use axum::body::Bytes;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ingest", post(ingest))
+        .route("/ingest/ws", get(ws))
+}
+
+#[derive(Deserialize)]
+struct Params {
+    seq: Option<String>,
+}
+
+/// The acknowledgement of a committed batch.
+#[derive(Debug, Serialize)]
+pub struct Ack {
+    /// Sequence number of the first line of the batch.
+    pub seq: i64,
+    /// Lines in the batch.
+    pub lines: usize,
+    /// Lines newly stored.
+    pub stored: usize,
+    /// Lines already stored earlier (a replay), ignored.
+    pub duplicates: usize,
+}
+
+fn parse_seq(v: Option<&str>) -> Result<i64, ApiError> {
+    let v = v.ok_or_else(|| ApiError::BadRequest {
+        message: "seq: the query parameter seq (sequence number of the first line) is required"
+            .into(),
+        line: None,
+        field: Some("seq".into()),
+    })?;
+    v.parse::<i64>()
+        .ok()
+        .filter(|s| *s >= 0)
+        .ok_or_else(|| ApiError::BadRequest {
+            message: format!("seq: expected a non-negative integer, got {v:?}"),
+            line: None,
+            field: Some("seq".into()),
+        })
+}
+
+/// Parses, stores and publishes one batch. Shared by the HTTP and WebSocket endpoints.
+///
+/// # Errors
+///
+/// 400 for a line that is not a valid detection (nothing of the batch is stored); store errors.
+pub async fn ingest_batch(
+    s: &AppState,
+    sensor: &store::Sensor,
+    first_seq: i64,
+    text: &str,
+) -> Result<Ack, ApiError> {
+    let mut items = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let raw = raw.trim();
+        if raw.is_empty() {
+            continue;
+        }
+        let d = contract::DetectionLine::parse(raw).map_err(|e| {
+            s.metrics.reject("invalid");
+            ApiError::BadRequest {
+                message: format!("line {line_no}: {e}"),
+                line: Some(line_no),
+                field: Some(e.field.clone()),
+            }
+        })?;
+        let seq = i64::try_from(items.len())
+            .ok()
+            .and_then(|n| first_seq.checked_add(n))
+            .ok_or_else(|| ApiError::BadRequest {
+                message: "seq: sequence numbers overflow".into(),
+                line: Some(line_no),
+                field: Some("seq".into()),
+            })?;
+        let time_ms = i64::try_from(d.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        items.push(store::NewDetection {
+            seq,
+            time_ms,
+            transport: d.transport.clone(),
+            line: raw.to_owned(),
+            track: s.binder.facts(&d),
+        });
+    }
+    let lines = items.len();
+    let out = s
+        .store
+        .ingest(sensor.id, &sensor.name, s.now(), items)
+        .done()
+        .await?;
+    s.metrics.batches.inc();
+    s.metrics.stored.inc_by(out.stored as u64);
+    s.metrics.duplicates.inc_by(out.duplicates as u64);
+    let ack = Ack {
+        seq: first_seq,
+        lines,
+        stored: out.stored,
+        duplicates: out.duplicates,
+    };
+    super::zones::check(s, &out.tracks).await;
+    for t in out.tracks {
+        s.publish(LiveEvent::Track(t));
+    }
+    Ok(ack)
+}
+
+async fn ingest(
+    State(s): State<AppState>,
+    sensor: Result<SensorCaller, ApiError>,
+    Query(p): Query<Params>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Ack>, ApiError> {
+    let SensorCaller(sensor) = sensor.inspect_err(|_| s.metrics.reject("unauthorized"))?;
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            s.metrics.reject("body");
+            // Keep axum's status (413 for an oversized body) with our error shape.
+            return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(s.config.max_body_bytes)
+            } else {
+                ApiError::bad(e.body_text())
+            });
+        }
+    };
+    let seq = parse_seq(p.seq.as_deref())?;
+    let text =
+        std::str::from_utf8(&body).map_err(|e| ApiError::bad(format!("body is not UTF-8: {e}")))?;
+    Ok(Json(ingest_batch(&s, &sensor, seq, text).await?))
+}
+
+/// WebSocket ingest: each text message is one batch whose first line is `{"seq": N}` and whose other lines
+/// are detection lines; each batch is answered with its [`Ack`] or `{"error", "line", "field"}`.
+async fn ws(State(s): State<AppState>, sensor: SensorCaller, up: WebSocketUpgrade) -> Response {
+    up.max_message_size(s.config.max_body_bytes)
+        .on_upgrade(move |socket| ws_loop(s, sensor.0, socket))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WsHeader {
+    seq: i64,
+}
+
+async fn ws_loop(s: AppState, sensor: store::Sensor, mut socket: WebSocket) {
+    while let Some(Ok(msg)) = socket.recv().await {
+        let text = match msg {
+            WsMessage::Text(t) => t,
+            WsMessage::Close(_) => break,
+            _ => continue,
+        };
+        let (head, rest) = text
+            .as_str()
+            .split_once('\n')
+            .unwrap_or((text.as_str(), ""));
+        let answer = match serde_json::from_str::<WsHeader>(head) {
+            Err(e) => {
+                serde_json::json!({ "error": format!("first line must be {{\"seq\": N}}: {e}"), "field": "seq" })
+            }
+            Ok(h) => match ingest_batch(&s, &sensor, h.seq, rest).await {
+                Ok(ack) => serde_json::to_value(&ack).unwrap_or_default(),
+                Err(ApiError::BadRequest {
+                    message,
+                    line,
+                    field,
+                }) => {
+                    // Lines are numbered within the batch as in HTTP (the header is line 0).
+                    serde_json::json!({ "error": message, "line": line, "field": field })
+                }
+                Err(e) => {
+                    tracing::error!(error = ?e, sensor = %sensor.name, "websocket batch failed");
+                    serde_json::json!({ "error": "internal error" })
+                }
+            },
+        };
+        if socket
+            .send(WsMessage::Text(answer.to_string().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+}

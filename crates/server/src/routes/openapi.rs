@@ -1,0 +1,112 @@
+//! The OpenAPI 3.1 document at `/api/v1/openapi.json`, written by hand: the API is small, and a hand-written
+//! document states the ingest wire shape (JSON lines + `seq`) that derive macros cannot describe.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub fn router() -> Router<crate::AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(document()) }))
+}
+
+fn op(summary: &str, tag: &str, auth: &str) -> Value {
+    json!({ "summary": summary, "tags": [tag], "security": [{ auth: [] }], "responses": {
+        "200": { "description": "OK" }, "401": { "$ref": "#/components/responses/Error" },
+        "403": { "$ref": "#/components/responses/Error" } } })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let user = "bearerUser";
+    let sensor = "bearerSensor";
+    let mut ingest = op("Ingest a batch of detection lines", "ingest", sensor);
+    ingest["description"] = json!(
+        "Body: JSON lines, one `DetectionLine` per line, exactly as printed by `skytrace decode`. \
+         Query `seq`: the sensor's sequence number of the first non-empty line; line i has seq + i. \
+         A (sensor, seq) already stored is ignored, so a replayed batch is stored once. The whole batch is \
+         validated before anything is written: 400 names the 1-based `line` and the `field`; 401 without a \
+         valid sensor token; 413 above the body limit. The answer is sent after the batch is committed."
+    );
+    ingest["parameters"] = json!([{ "name": "seq", "in": "query", "required": true, "schema": { "type": "integer", "minimum": 0 } }]);
+    ingest["requestBody"] = json!({ "required": true, "content": { "application/x-ndjson": { "schema": { "type": "string" } } } });
+    ingest["responses"]["200"] = json!({ "description": "Committed", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Ack" } } } });
+    ingest["responses"]["400"] = json!({ "$ref": "#/components/responses/Error" });
+    ingest["responses"]["413"] = json!({ "$ref": "#/components/responses/Error" });
+    let mut ws = op("Streaming ingest over WebSocket", "ingest", sensor);
+    ws["description"] = json!("Each text message is a batch: first line `{\"seq\": N}`, then detection lines. Each is answered with an Ack or an Error object.");
+    let mut login = json!({ "summary": "Password login", "tags": ["auth"], "requestBody": { "content": { "application/json": { "schema": {
+        "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
+        "responses": { "200": { "description": "A session token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } },
+                       "401": { "$ref": "#/components/responses/Error" } } });
+    login["security"] = json!([]);
+    let mut tracks = op("All tracks (`active=true`: seen recently)", "tracks", user);
+    tracks["parameters"] =
+        json!([{ "name": "active", "in": "query", "schema": { "type": "boolean" } }]);
+    tracks["responses"]["200"] = json!({ "description": "Tracks", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Track" } } } } });
+    let window = json!([
+        { "name": "from", "in": "query", "schema": { "type": "string" }, "description": "RFC 3339 or Unix ms" },
+        { "name": "to", "in": "query", "schema": { "type": "string" } },
+        { "name": "bbox", "in": "query", "schema": { "type": "string" }, "description": "min_lon,min_lat,max_lon,max_lat" },
+        { "name": "format", "in": "query", "schema": { "enum": ["csv", "geojson", "kml"] } }
+    ]);
+    let mut history = op(
+        "Tracks with a detection in a time window and area",
+        "tracks",
+        user,
+    );
+    history["parameters"] = window.clone();
+    let mut export = op("Export a window (audited)", "export", user);
+    export["parameters"] = window.clone();
+    let mut export_track = op("Export one track (audited)", "export", user);
+    export_track["parameters"] = window;
+    let mut zones_post = op("Create a zone from a GeoJSON Feature", "zones", user);
+    zones_post["description"] = json!("Feature with Polygon, MultiPolygon or Point geometry; properties `name`, `restriction`, `radius_m` (Point), `lower_m`, `upper_m`. Operators and admins.");
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "skytrace", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Drone detection server. Pilot and home positions are personal data: null for roles not granted them; every read is audited." },
+        "servers": [{ "url": "/api/v1" }],
+        "paths": {
+            "/login": { "post": login },
+            "/logout": { "post": op("Revoke the calling token", "auth", user) },
+            "/me": { "get": op("The calling user", "auth", user) },
+            "/users": { "get": op("Users (admin)", "users", user), "post": op("Create a user {username,password,role} (admin)", "users", user) },
+            "/tokens": { "post": op("Create an API token {label} for the caller", "auth", user) },
+            "/sensors": { "get": op("Sensors with health (online/stale/offline)", "sensors", user), "post": op("Register a sensor {name} (admin); returns its token once", "sensors", user) },
+            "/heartbeat": { "post": op("Sensor heartbeat {lat,lon,alt_m,counters,version}", "ingest", sensor) },
+            "/ingest": { "post": ingest },
+            "/ingest/ws": { "get": ws },
+            "/tracks": { "get": tracks },
+            "/tracks/{id}": { "get": op("One track", "tracks", user) },
+            "/tracks/{id}/path": { "get": op("Positions of a track in a window", "tracks", user) },
+            "/history": { "get": history },
+            "/zones": { "get": op("Zones", "zones", user), "post": zones_post },
+            "/zones/{id}": { "delete": op("Delete a zone", "zones", user) },
+            "/alerts": { "get": op("Alerts, newest first", "alerts", user) },
+            "/alerts/{id}/ack": { "post": op("Acknowledge an alert", "alerts", user) },
+            "/audit": { "get": op("Audit log (admin)", "audit", user) },
+            "/export": { "get": export },
+            "/export/tracks/{id}": { "get": export_track },
+            "/stream": { "get": op("Server-sent events: track, alert, sensor", "stream", user) },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerUser": { "type": "http", "scheme": "bearer", "description": "Session token from /login or an API token" },
+                "bearerSensor": { "type": "http", "scheme": "bearer", "description": "Sensor token from `skytrace admin sensor add`" }
+            },
+            "responses": { "Error": { "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" }, "line": { "type": "integer" }, "field": { "type": "string" } } },
+                "Ack": { "type": "object", "properties": { "seq": { "type": "integer" }, "lines": { "type": "integer" }, "stored": { "type": "integer" }, "duplicates": { "type": "integer" } } },
+                "Track": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "uas_id": { "type": ["string", "null"] }, "key": { "type": "string" },
+                    "lat": { "type": ["number", "null"] }, "lon": { "type": ["number", "null"] }, "alt_m": { "type": ["number", "null"] },
+                    "operator_lat": { "type": ["number", "null"] }, "operator_lon": { "type": ["number", "null"] },
+                    "home_lat": { "type": ["number", "null"] }, "home_lon": { "type": ["number", "null"] },
+                    "transports": { "type": "array", "items": { "type": "string" } }, "sensors": { "type": "array", "items": { "type": "string" } },
+                    "first_seen": { "type": "string", "format": "date-time" }, "last_seen": { "type": "string", "format": "date-time" },
+                    "detections": { "type": "integer" } } }
+            }
+        }
+    })
+}

@@ -1,0 +1,353 @@
+//! End to end: a real server on 127.0.0.1:0, a real HTTP client.
+
+use crate::common::{batch, fixture, now_ms, rid_full, rid_location, Fixture, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::Value;
+use server::Config;
+use std::time::Duration;
+
+struct Running {
+    base: String,
+    client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    f: Fixture,
+}
+
+async fn start(config: Config) -> Running {
+    let f = fixture(config).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, f.state.clone(), async move {
+        let _ = rx.await;
+    }));
+    Running {
+        base,
+        client: reqwest::Client::new(),
+        stop: Some(tx),
+        task,
+        f,
+    }
+}
+
+impl Running {
+    async fn login(&self, user: &str) -> String {
+        let r = self
+            .client
+            .post(format!("{}/login", self.base))
+            .json(&serde_json::json!({ "username": user, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Value {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        r.json().await.expect("json")
+    }
+
+    async fn ingest(&self, seq: i64, body: String) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(format!("{}/ingest?seq={seq}", self.base))
+            .bearer_auth(&self.f.sensor_token)
+            .body(body)
+            .send()
+            .await
+            .expect("ingest");
+        (r.status(), r.json().await.unwrap_or_default())
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("graceful stop")
+            .expect("join")
+            .expect("serve");
+    }
+}
+
+fn pilot_reads(audit: &Value, actor: &str) -> usize {
+    audit
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|a| a["action"] == "pilot.read" && a["actor"] == actor)
+        .count()
+}
+
+#[tokio::test]
+async fn pilots_zones_replays_and_rejections_end_to_end() {
+    let s = start(Config::default()).await;
+    let (admin, op, viewer) = (
+        s.login("admin").await,
+        s.login("op").await,
+        s.login("viewer").await,
+    );
+
+    // A 500 m circle around (48.86, 2.35).
+    let zone = serde_json::json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [2.35, 48.86] },
+        "properties": { "name": "Louvre", "restriction": "prohibited", "radius_m": 500.0, "lower_m": 0.0, "upper_m": 150.0 } });
+    let r = s
+        .client
+        .post(format!("{}/zones", s.base))
+        .bearer_auth(&op)
+        .json(&zone)
+        .send()
+        .await
+        .expect("zone");
+    assert_eq!(r.status(), StatusCode::OK);
+    let zone_id = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+
+    // The aircraft is first seen 5 km away, then (a Location-only BLE frame from the same MAC) inside.
+    let t = now_ms();
+    let mac = "aa:bb:cc:dd:ee:01";
+    let b1 = batch(&[
+        rid_full(t, mac, "1596F-UAS-1", 48.90, 2.35, (48.905, 2.351)),
+        rid_location(t + 1000, mac, 48.8601, 2.3501),
+        rid_location(t + 2000, mac, 48.8602, 2.3502),
+    ]);
+    let (st, ack) = s.ingest(100, b1.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{ack}");
+    assert_eq!(
+        (ack["stored"].as_u64(), ack["duplicates"].as_u64()),
+        (Some(3), Some(0))
+    );
+
+    // A replay of the same batch (same sequence numbers) is acknowledged and stored once.
+    let (st, ack) = s.ingest(100, b1).await;
+    assert_eq!(
+        (st, ack["stored"].as_u64(), ack["duplicates"].as_u64()),
+        (StatusCode::OK, Some(0), Some(3))
+    );
+
+    // A batch with one bad line is refused whole: its good first line is not stored.
+    let bad = batch(&[
+        rid_location(t + 3000, mac, 48.87, 2.36),
+        rid_location(t + 4000, mac, 48.87, 2.36).replace("2.36", "200.5"),
+    ]);
+    let (st, err) = s.ingest(103, bad).await;
+    assert_eq!(
+        (st, err["line"].as_u64(), err["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some(2), Some("messages[0].lon"))
+    );
+    // A wrong token is refused and stores nothing.
+    let r = s
+        .client
+        .post(format!("{}/ingest?seq=200", s.base))
+        .bearer_auth("forged")
+        .body(batch(&[rid_location(t, mac, 1.0, 1.0)]))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    let sensors = s.get("/sensors", &viewer).await;
+    assert_eq!(
+        (
+            sensors[0]["name"].as_str(),
+            sensors[0]["detections_stored"].as_i64()
+        ),
+        (Some("mast-1"), Some(3))
+    );
+
+    // One track, bound by identity and MAC, with its pilot position hidden from the viewer only.
+    let tracks_v = s.get("/tracks", &viewer).await;
+    assert_eq!(tracks_v.as_array().map(Vec::len), Some(1));
+    let tv = &tracks_v[0];
+    assert_eq!(
+        (tv["uas_id"].as_str(), tv["detections"].as_i64()),
+        (Some("1596F-UAS-1"), Some(3))
+    );
+    assert_eq!(
+        (tv["lat"].as_f64(), tv["lon"].as_f64()),
+        (Some(48.8602), Some(2.3502))
+    );
+    assert!(
+        tv["operator_lat"].is_null() && tv["operator_lon"].is_null(),
+        "{tv}"
+    );
+    assert_eq!(
+        tv["transports"],
+        serde_json::json!(["ble-legacy", "wifi-beacon"])
+    );
+    assert_eq!(tv["sensors"], serde_json::json!(["mast-1"]));
+    let tracks_o = s.get("/tracks?active=true", &op).await;
+    assert_eq!(
+        (
+            tracks_o[0]["operator_lat"].as_f64(),
+            tracks_o[0]["operator_lon"].as_f64()
+        ),
+        (Some(48.905), Some(2.351))
+    );
+    s.get(&format!("/tracks/{}", tv["id"]), &op).await;
+
+    // Every pilot-position read by the operator is audited; the viewer read none.
+    let audit = s.get("/audit", &admin).await;
+    assert_eq!(pilot_reads(&audit, "op"), 2, "{audit}");
+    assert_eq!(pilot_reads(&audit, "viewer"), 0);
+
+    // Entering the zone raised exactly one alert (the second position inside is not a new entry).
+    let alerts = s.get("/alerts", &viewer).await;
+    assert_eq!(alerts.as_array().map(Vec::len), Some(1), "{alerts}");
+    assert_eq!(
+        (
+            alerts[0]["kind"].as_str(),
+            alerts[0]["zone"].as_i64(),
+            alerts[0]["track"].as_i64()
+        ),
+        (Some("zone-enter"), Some(zone_id), tv["id"].as_i64())
+    );
+
+    // Path and exports.
+    let path = s.get(&format!("/tracks/{}/path", tv["id"]), &viewer).await;
+    assert_eq!(path.as_array().map(Vec::len), Some(3));
+    let csv = s
+        .client
+        .get(format!("{}/export/tracks/{}?format=csv", s.base, tv["id"]))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.expect("text");
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(
+        text.starts_with("track,uas_id,time,lat,lon,alt_m\n"),
+        "{text}"
+    );
+    let kml = s
+        .client
+        .get(format!(
+            "{}/export?from={}&to={}&format=kml",
+            s.base,
+            t - 1,
+            t + 10_000
+        ))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("kml");
+    let kml = kml.text().await.expect("text");
+    assert_eq!(kml.matches("<gx:coord>").count(), 3, "{kml}");
+    let gj = s
+        .get(
+            &format!(
+                "/export?from={}&to={}&format=geojson&bbox=2.3,48.8,2.4,48.87",
+                t - 1,
+                t + 10_000
+            ),
+            &viewer,
+        )
+        .await;
+    assert_eq!(
+        gj["features"][0]["geometry"]["coordinates"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{gj}"
+    );
+    let audit = s.get("/audit", &admin).await;
+    assert_eq!(
+        audit
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|a| a["action"] == "export")
+            .count(),
+        3
+    );
+
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_live_stream_carries_track_updates_and_redacts_for_viewers() {
+    let s = start(Config::default()).await;
+    let viewer = s.login("viewer").await;
+    let mut stream = s
+        .client
+        .get(format!("{}/stream", s.base))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), StatusCode::OK);
+    let t = now_ms();
+    let (st, _) = s
+        .ingest(
+            0,
+            batch(&[rid_full(
+                t,
+                "aa:bb:cc:dd:ee:02",
+                "UAS-2",
+                10.0,
+                20.0,
+                (10.5, 20.5),
+            )]),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let mut seen = String::new();
+    let got = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = stream.chunk().await.expect("chunk") {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: track") && seen.contains("\n\n") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(got, "no track event in {seen:?}");
+    let data = seen
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("data line");
+    let v: Value = serde_json::from_str(data).expect("json");
+    assert_eq!(
+        (v["uas_id"].as_str(), v["lat"].as_f64()),
+        (Some("UAS-2"), Some(10.0))
+    );
+    assert!(v["operator_lat"].is_null());
+    drop(stream);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_streams() {
+    let s = start(Config::default()).await;
+    let op = s.login("op").await;
+    let stream = s
+        .client
+        .get(format!("{}/stream", s.base))
+        .bearer_auth(&op)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), StatusCode::OK);
+    // The stream is still open: graceful shutdown must not wait for it forever.
+    s.stop().await;
+    drop(stream);
+}
