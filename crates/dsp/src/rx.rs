@@ -28,6 +28,8 @@ use crate::phy::{BurstKind, BITS_PER_SYMBOL, SAMPLE_RATE, SPACING_HZ};
 const MARGIN_S: f64 = 150e-6;
 /// Raw samples kept behind the newest one, in seconds (longer than detector latency + burst + margins).
 const LOOK_BACK_S: f64 = 3e-3;
+/// ZC coherence above which the timing is taken as confirmed (a real burst at ≥ 3 dB SNR is above 0.6).
+const CONFIRMED: f32 = 0.6;
 /// A second integer-offset hypothesis is tried only when its coherence is at least this share of the best.
 const SECOND_CHOICE: f32 = 0.5;
 
@@ -45,13 +47,14 @@ pub struct ReceiverConfig {
 }
 
 impl ReceiverConfig {
-    /// Defaults for a stream at `sample_rate` Hz: turbo decoding, ±20 subcarriers (±300 kHz).
+    /// Defaults for a stream at `sample_rate` Hz: turbo decoding, ±80 subcarriers (±1.2 MHz: at low SNR the
+    /// detector's band centre can be that far off, and each hypothesis costs only 1,200 multiplications).
     pub fn new(sample_rate: f64) -> Self {
         ReceiverConfig {
             sample_rate,
             center_freq: None,
             mode: DecodeMode::Turbo,
-            max_int_offset: 20,
+            max_int_offset: 80,
         }
     }
 }
@@ -337,9 +340,31 @@ impl Receiver {
         let fs = self.cfg.sample_rate;
         self.work.clear();
         self.work.extend_from_slice(&self.base);
-        let sync = self.demod.sync(&mut self.work, kind)?;
+        let mut sync = self.demod.sync(&mut self.work, kind)?;
         self.demod
             .integer_offsets(self.cfg.max_int_offset, &mut self.offsets);
+        let coherence = self.offsets.first().map_or(0.0, |o| o.1);
+        if coherence < CONFIRMED {
+            // Weak burst: a timing one symbol off can win the CP search; let the ZC symbols decide.
+            let mut best = (sync.start, coherence);
+            for alt in self.demod.alternatives(sync.start).into_iter().flatten() {
+                self.work.clear();
+                self.work.extend_from_slice(&self.base);
+                if self.demod.sync_at(&mut self.work, kind, alt).is_ok() {
+                    self.demod
+                        .integer_offsets(self.cfg.max_int_offset, &mut self.offsets);
+                    let c = self.offsets.first().map_or(0.0, |o| o.1);
+                    if c > best.1 {
+                        best = (alt, c);
+                    }
+                }
+            }
+            self.work.clear();
+            self.work.extend_from_slice(&self.base);
+            sync = self.demod.sync_at(&mut self.work, kind, best.0)?;
+            self.demod
+                .integer_offsets(self.cfg.max_int_offset, &mut self.offsets);
+        }
         let best = self.offsets.first().copied().unwrap_or((0, 0.0));
         let mut report: Option<Burst> = None;
         for &(k, coh) in self.offsets.iter().take(2) {

@@ -30,13 +30,12 @@ const END_GAP: u32 = 2;
 /// Accepted run durations.
 const MIN_RUN_S: f64 = 420e-6;
 const MAX_RUN_S: f64 = 820e-6;
-/// Accepted occupied bandwidths.
-const MIN_BW_HZ: f64 = 6.5e6;
-const MAX_BW_HZ: f64 = 12.0e6;
 /// Runs shorter than this are noise, not even worth reporting as truncated.
 const MIN_TRUNCATED_S: f64 = 60e-6;
 /// A block this far below the current run's mean level counts as quiet (−13 dB).
 const QUIET_RATIO: f32 = 0.05;
+/// Blocks at the start of a stream during which only the noise floor is learned.
+const WARM_UP_BLOCKS: u64 = 8;
 /// Slowest noise-floor adaptation (per block).
 const FLOOR_ALPHA: f32 = 1.0 / 256.0;
 
@@ -167,7 +166,7 @@ impl Detector {
             let start = run.start_block * self.block_len() as u64;
             let end = (self.block + 1) * self.block_len() as u64 + self.fill as u64;
             if (end - start) as f64 / self.fs >= MIN_TRUNCATED_S {
-                let (center_hz, bandwidth_hz) = self.band(&run.excess);
+                let (center_hz, bandwidth_hz) = self.band(&run.excess).unwrap_or((0.0, 0.0));
                 out.push(Candidate {
                     start,
                     end,
@@ -257,7 +256,10 @@ impl Detector {
                 self.run = None;
             }
         }
-        if !active && self.run.is_none() {
+        // No run may start before the floor has seen a few blocks: a floor from one or two blocks is too
+        // noisy and lets noise open a run that then swallows the burst.
+        let warming = self.block < WARM_UP_BLOCKS;
+        if (!active || warming) && self.run.is_none() {
             if stat < self.t_on {
                 // Only quiet blocks teach the floor; early on it is a plain running mean.
                 self.floor_blocks = self.floor_blocks.saturating_add(1);
@@ -302,10 +304,9 @@ impl Detector {
             if dur < MIN_RUN_S {
                 return;
             }
-            let (center_hz, bandwidth_hz) = self.band(&run.excess);
-            if !(MIN_BW_HZ..=MAX_BW_HZ).contains(&bandwidth_hz) {
+            let Some((center_hz, bandwidth_hz)) = self.band(&run.excess) else {
                 return;
-            }
+            };
             out.push(Candidate {
                 start: run.start_block * bl,
                 end: (run.last_active + 1) * bl,
@@ -317,14 +318,19 @@ impl Detector {
         }
     }
 
-    /// Centre and width (Hz) of the occupied band in an excess-power spectrum (fft-shifted bins).
-    fn band(&self, excess: &[f32]) -> (f64, f64) {
+    /// Centre and width (Hz) of the occupied band in an excess-power spectrum (fft-shifted bins), or `None`
+    /// when the shape is not a ≈ 9 MHz block (much wider, or concentrated in a narrow part).
+    ///
+    /// The centre is the position of the best 9 MHz window (the matched filter for a flat band, robust at
+    /// low SNR), refined to the midpoint of the half-power edges when those agree with it.
+    fn band(&self, excess: &[f32]) -> Option<(f64, f64)> {
         let w = self.band_bins;
         let n = excess.len();
         let bin_hz = self.fs / self.nfft as f64;
         let freq = |k: f64| (k - (self.nfft / 2) as f64) * bin_hz;
-        // Best window first (also the fallback answer).
-        let mut sum: f32 = excess.iter().take(w).sum();
+        let window_sum =
+            |from: usize, width: usize| -> f32 { excess.iter().skip(from).take(width).sum() };
+        let mut sum = window_sum(0, w);
         let mut best = (sum, 0usize);
         for k in w..n {
             sum +=
@@ -333,16 +339,35 @@ impl Detector {
                 best = (sum, k + 1 - w);
             }
         }
-        let centre_bin = best.1 as f64 + (w as f64 - 1.0) / 2.0;
-        let fallback = (freq(centre_bin), w as f64 * bin_hz);
         let level = best.0 / w as f32;
         if level <= 0.0 {
-            return fallback;
+            return None;
         }
-        // Half-power edges, scanning outwards from the window centre over a 3-bin average.
+        // Shape checks. Too wide: the bins just outside the window carry as much as inside (a 20 MHz video
+        // link). Too narrow: a third of the window holds most of it (a 1.5 MHz control burst).
+        let guard = (w / 5).max(1);
+        let (g_lo, g_hi) = (best.1.saturating_sub(guard), best.1 + w);
+        let guard_bins = (best.1 - g_lo) + guard.min(n.saturating_sub(g_hi));
+        if guard_bins > 0 {
+            let outside =
+                (window_sum(g_lo, best.1 - g_lo) + window_sum(g_hi, guard)) / guard_bins as f32;
+            if outside > 0.5 * level {
+                return None;
+            }
+        }
+        let third = (w / 3).max(1);
+        let densest = (best.1..=best.1 + w - third)
+            .map(|k| window_sum(k, third))
+            .fold(f32::MIN, f32::max);
+        if densest / third as f32 > 2.0 * level {
+            return None;
+        }
+        let centre_bin = best.1 as f64 + (w as f64 - 1.0) / 2.0;
+        let coarse = (freq(centre_bin), w as f64 * bin_hz);
+        // Half-power edges, scanning outwards from the window centre over a 7-bin average.
         let smooth = |k: usize| {
-            let lo = k.saturating_sub(1);
-            let hi = (k + 2).min(n);
+            let lo = k.saturating_sub(3);
+            let hi = (k + 4).min(n);
             let s = excess.get(lo..hi).unwrap_or_default();
             s.iter().sum::<f32>() / s.len().max(1) as f32
         };
@@ -369,8 +394,13 @@ impl Detector {
             k += 1;
         }
         match (lo, hi) {
-            (Some(lo), Some(hi)) => ((freq(lo) + freq(hi)) / 2.0, (hi - lo) * bin_hz),
-            _ => fallback,
+            (Some(lo), Some(hi))
+                if ((hi - lo) * bin_hz - BAND_HZ).abs() < 1.5e6
+                    && ((lo + hi) / 2.0 - centre_bin).abs() <= 3.0 =>
+            {
+                Some(((freq(lo) + freq(hi)) / 2.0, (hi - lo) * bin_hz))
+            }
+            _ => Some(coarse),
         }
     }
 }

@@ -91,6 +91,8 @@ pub struct Demodulator {
     /// Prefix sums for the CP correlation (reused).
     corr: Vec<Complex<f64>>,
     energy: Vec<f64>,
+    /// CP metric and correlation per candidate start (reused).
+    metric: Vec<(f64, Complex<f64>)>,
     /// Channel estimate work buffers.
     h: [Vec<Complex<f32>>; 3],
 }
@@ -115,6 +117,7 @@ impl Demodulator {
             synced: false,
             corr: Vec::new(),
             energy: Vec::new(),
+            metric: Vec::new(),
             h: [
                 vec![Complex::default(); CARRIERS],
                 vec![Complex::default(); CARRIERS],
@@ -160,7 +163,7 @@ impl Demodulator {
             self.energy.push(e);
         }
         let cps = kind.cp_lengths();
-        let mut best = (0usize, -1.0f64, Complex::<f64>::default());
+        self.metric.clear();
         for s in 0..=(x.len() - len) {
             let mut acc = Complex::<f64>::default();
             let mut en = 0.0;
@@ -178,11 +181,46 @@ impl Demodulator {
                 off += cp + NFFT;
             }
             let metric = if en > 0.0 { acc.norm() / en } else { 0.0 };
-            if metric > best.1 {
-                best = (s, metric, acc);
-            }
+            self.metric.push((metric, acc));
         }
-        let (start, metric, acc) = best;
+        let start = best_in(&self.metric, 0, self.metric.len());
+        self.sync_at(x, kind, start)
+    }
+
+    /// Starts one symbol (1,096 samples) before and after `start` where the CP metric peaks locally: at low
+    /// SNR a schedule shifted by a whole symbol still matches 8 of 9 prefixes and can win by noise, so the
+    /// caller may compare these by ZC coherence.
+    pub fn alternatives(&self, start: usize) -> [Option<usize>; 2] {
+        let step = NFFT + 72;
+        let near = |c: usize| {
+            let lo = c.saturating_sub(12);
+            let hi = (c + 13).min(self.metric.len());
+            (lo < hi).then(|| best_in(&self.metric, lo, hi))
+        };
+        [start.checked_sub(step).and_then(near), near(start + step)]
+    }
+
+    /// As [`Demodulator::sync`] with the burst start given (from [`Demodulator::alternatives`]); `x` must be
+    /// the same window, unmodified, that `sync` measured.
+    ///
+    /// # Errors
+    ///
+    /// [`DemodError::TooShort`] when the burst does not fit in `x` at `start`.
+    pub fn sync_at(
+        &mut self,
+        x: &mut [Complex<f32>],
+        kind: BurstKind,
+        start: usize,
+    ) -> Result<Sync, DemodError> {
+        let len = kind.samples();
+        if x.len() < start + len {
+            return Err(DemodError::TooShort {
+                need: start + len,
+                have: x.len(),
+            });
+        }
+        self.synced = false;
+        let (metric, acc) = self.metric.get(start).copied().unwrap_or_default();
         // x[n] = e^{j2πfn/fs} gives x[n]·conj(x[n+N]) = e^{−j2πfN/fs}.
         let frac = -acc.arg() * SAMPLE_RATE / (2.0 * std::f64::consts::PI * NFFT as f64);
         let w = -2.0 * std::f64::consts::PI * frac / SAMPLE_RATE;
@@ -374,6 +412,17 @@ fn int_phase(kind: BurstKind, sym: usize, k: i32) -> Complex<f32> {
         1.0,
         -2.0 * std::f32::consts::PI * turns as f32 / NFFT as f32,
     )
+}
+
+/// The index in `lo..hi` with the largest metric (`lo` when empty).
+fn best_in(metric: &[(f64, Complex<f64>)], lo: usize, hi: usize) -> usize {
+    let mut best = (lo, f64::MIN);
+    for (i, (m, _)) in metric.iter().enumerate().take(hi).skip(lo) {
+        if *m > best.1 {
+            best = (i, *m);
+        }
+    }
+    best.0
 }
 
 /// The FFT bin of carrier `c` shifted by `k` whole subcarriers.
