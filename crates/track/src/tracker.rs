@@ -626,6 +626,12 @@ impl Tracker {
     }
 }
 
+/// Whether a broadcast point is a real position: valid, and not the exact (0, 0) that F3411 defines as
+/// "unknown" and DJI sends before a GPS fix (nothing of ours flies at 0° N 0° E).
+fn known(p: &LatLon) -> bool {
+    p.is_valid() && !(p.lat == 0.0 && p.lon == 0.0)
+}
+
 /// Copies the facts of `obs` into `track`; returns the history point when there was a position.
 fn apply(
     track: &mut Track,
@@ -670,10 +676,10 @@ fn apply(
     if obs.velocity.vspeed_mps.is_some() {
         track.velocity.vspeed_mps = obs.velocity.vspeed_mps;
     }
-    if let Some(p) = obs.pilot.filter(|p| p.point.is_valid()) {
+    if let Some(p) = obs.pilot.filter(|p| known(&p.point)) {
         track.pilot = Some(p);
     }
-    if let Some(h) = obs.home.filter(LatLon::is_valid) {
+    if let Some(h) = obs.home.filter(known) {
         track.home = Some(h);
     }
     if obs.model.is_some() {
@@ -693,7 +699,7 @@ fn apply(
     if obs.counter.is_some() {
         track.last_counter = obs.counter;
     }
-    let position = obs.position.filter(|p| p.point.is_valid())?;
+    let position = obs.position.filter(|p| known(&p.point))?;
     // Frames of one aircraft heard by several sensors arrive out of order: keep the newest as current, but
     // every position is history.
     if track.position_received.is_none_or(|r| obs.received >= r) {

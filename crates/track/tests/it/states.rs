@@ -107,6 +107,17 @@ fn facts_are_kept_and_invalid_positions_ignored() {
     bad.velocity.track_deg = Some(217.0);
     let ev = t.ingest(&bad, bad.received);
     assert_eq!(names(&ev), ["updated T1 point=false"]);
+    // (0, 0) is "unknown" in F3411 and DJI's "no fix": not a position, pilot or home point.
+    let mut zero = at(obs(2, "dji-wifi", None, &[serial("X1")]), 0.0, 0.0);
+    zero.home = Some(LatLon::new(0.0, 0.0));
+    zero.pilot = Some(PilotPosition {
+        point: LatLon::new(0.0, 0.0),
+        alt_geo_m: None,
+        kind: PilotKind::Live,
+    });
+    let ev = t.ingest(&zero, zero.received);
+    assert_eq!(names(&ev), ["updated T1 point=false"]);
+    assert_eq!(t.find(&serial("X1")).map(|x| x.home), Some(None));
     let tr = t.find(&serial("X1")).expect("track");
     let p = tr.position.expect("position");
     assert_eq!((p.point.lat, p.point.lon), (51.4791, -0.0013));
@@ -124,7 +135,7 @@ fn facts_are_kept_and_invalid_positions_ignored() {
     assert_eq!(tr.self_id.as_deref(), Some("Drone ID test flight---"));
     let pages: Vec<(u8, u8)> = tr.auth_pages.keys().copied().collect();
     assert_eq!(pages, [(1, 0), (1, 1), (1, 2)]);
-    assert_eq!(tr.observations, 2);
+    assert_eq!(tr.observations, 3);
 }
 
 #[test]
