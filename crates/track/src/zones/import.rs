@@ -312,6 +312,9 @@ struct FeatureGeometry {
     /// ED-318 vertical limits.
     #[serde(default)]
     layer: Option<Map<String, Value>>,
+    /// ED-318 circle: a Point with `extent: {subType: "Circle", radius}` (metres).
+    #[serde(default)]
+    extent: Option<Map<String, Value>>,
 }
 
 #[derive(Deserialize)]
@@ -373,8 +376,9 @@ pub fn geojson(s: &str) -> Result<Vec<Zone>, ImportError> {
 }
 
 /// Reads EUROCAE ED-318 GeoJSON: one zone per feature; `identifier`, localized `name` (English
-/// preferred), `type` as restriction, `geometry.layer` limits (`uom` m or ft), and `limitedApplicability`
-/// periods (date-time interval and/or weekly `schedule`).
+/// preferred), `type` as restriction, Polygon/MultiPolygon geometry or a Point with
+/// `extent: {subType: "Circle", radius}` (metres), `geometry.layer` limits (`uom` m or ft), and
+/// `limitedApplicability` periods (date-time interval and/or weekly `schedule`).
 ///
 /// # Errors
 ///
@@ -385,7 +389,9 @@ pub fn ed318(s: &str) -> Result<Vec<Zone>, ImportError> {
     for (i, f) in features(s)?.into_iter().enumerate() {
         let props = f.properties.unwrap_or_default();
         let g = f.geometry.ok_or_else(|| item(F, i, "no geometry"))?;
-        let geometry = geometry(&g.shape, None).map_err(|e| item(F, i, e))?;
+        let extent = g.extent.unwrap_or_default();
+        let radius = number(extent.get("radius")).map_err(|e| item(F, i, e))?;
+        let geometry = geometry(&g.shape, radius).map_err(|e| item(F, i, e))?;
         let layer = g.layer.unwrap_or_default();
         let scale =
             metres_per(layer.get("uom").and_then(Value::as_str)).map_err(|e| item(F, i, e))?;

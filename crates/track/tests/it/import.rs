@@ -268,6 +268,32 @@ fn geojson_features() {
 }
 
 #[test]
+fn ed318_circle_and_feet() {
+    let doc = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+      "properties":{"identifier":"C1","name":[{"text":"Kreis","lang":"de-CH"},{"text":"Circle","lang":"en-GB"}],"type":"PROHIBITED"},
+      "geometry":{"type":"Point","coordinates":[8.5,47.4],"extent":{"subType":"Circle","radius":250},
+        "layer":{"upper":400,"upperReference":"AGL","lower":0,"lowerReference":"AGL","uom":"ft"}}}]}"#;
+    let zones = import::ed318(doc).expect("ED-318 circle");
+    let got: Vec<String> = zones
+        .iter()
+        .map(|z| {
+            format!(
+                "{} {} {:?} {} {:?}",
+                z.id,
+                z.name,
+                z.restriction,
+                limits(z),
+                z.geometry
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        ["C1 Circle Prohibited 0 Agl .. 121.92 Agl Circle { center: LatLon { lat: 47.4, lon: 8.5 }, radius_m: 250.0 }"]
+    );
+}
+
+#[test]
 fn ed269_circle_feet_and_daily_periods() {
     let doc = r#"{"UASZoneList":[{"identifier":"TST1","name":"Test","restriction":"PROHIBITED",
       "applicability":[{"permanent":"NO","startDateTime":"2025-01-01T00:00:00Z","endDateTime":null,
