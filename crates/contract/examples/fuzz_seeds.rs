@@ -51,7 +51,10 @@ fn seed_file(c: &mut Corpus, path: &Path) {
     let Ok(records) = Records::open(path) else {
         return;
     };
-    if fs::metadata(path).map(|m| m.len() < 64 * 1024).unwrap_or(false) {
+    if fs::metadata(path)
+        .map(|m| m.len() < 64 * 1024)
+        .unwrap_or(false)
+    {
         if let Ok(bytes) = fs::read(path) {
             c.put("capture_file", &bytes);
         }

@@ -60,8 +60,11 @@ pub fn message(m: &Decoded, opts: &Options) -> Option<Message> {
     }
 }
 
+/// Widens a decoder's `f32` to the contract's `f64` without printing the binary noise of the narrow type
+/// (0.3 as `f32` is 0.30000001192…). Every quantity here has a resolution of 0.01 or coarser, so four
+/// decimals keep all information.
 fn f(x: f32) -> f64 {
-    f64::from(x)
+    (f64::from(x) * 1e4).round() / 1e4
 }
 
 fn text(s: Option<&str>, raw: &[u8]) -> String {

@@ -291,7 +291,10 @@ impl DetectionLine {
     /// A [`FieldError`] naming the field (for example `messages[1].lat`) and what is wrong with it, or the
     /// JSON syntax error.
     pub fn parse(line: &str) -> Result<DetectionLine, FieldError> {
-        let d: DetectionLine = serde_json::from_str(line).map_err(FieldError::json)?;
+        let mut de = serde_json::Deserializer::from_str(line);
+        let d: DetectionLine =
+            serde_path_to_error::deserialize(&mut de).map_err(FieldError::json)?;
+        de.end().map_err(FieldError::syntax)?;
         d.validate()?;
         Ok(d)
     }

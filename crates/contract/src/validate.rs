@@ -12,9 +12,24 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub(crate) fn json(e: serde_json::Error) -> FieldError {
+    /// A JSON error, with the path of the field it happened in (`messages[0].lat`) when there is one,
+    /// else the column.
+    pub(crate) fn json(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." || path == "?" {
+            return FieldError::syntax(inner);
+        }
         FieldError {
-            field: format!("line {} column {}", e.line(), e.column()),
+            field: path,
+            reason: inner.to_string(),
+        }
+    }
+
+    /// A JSON syntax error, located by its column.
+    pub(crate) fn syntax(e: serde_json::Error) -> FieldError {
+        FieldError {
+            field: format!("column {}", e.column()),
             reason: e.to_string(),
         }
     }
