@@ -51,27 +51,36 @@ impl IqFormat {
         }
     }
 
-    /// Decodes one complete sample from exactly [`IqFormat::sample_bytes`] bytes.
-    fn decode(self, b: &[u8]) -> Complex<f32> {
-        // `chunks_exact` in the caller guarantees the length; `get` keeps this total anyway.
-        let byte = |i: usize| b.get(i).copied().unwrap_or(0);
+    /// Decodes whole samples from `bytes` (a trailing partial sample is ignored) and appends them to `out`.
+    fn decode_into(self, bytes: &[u8], out: &mut Vec<Complex<f32>>) {
+        // One tight loop per format (fixed-size chunks, no per-byte bounds checks): this runs on every
+        // input sample, up to 50 million a second.
         match self {
-            IqFormat::Cf32 => Complex::new(
-                f32::from_le_bytes([byte(0), byte(1), byte(2), byte(3)]),
-                f32::from_le_bytes([byte(4), byte(5), byte(6), byte(7)]),
-            ),
-            IqFormat::Ci16 => Complex::new(
-                f32::from(i16::from_le_bytes([byte(0), byte(1)])) / 32768.0,
-                f32::from(i16::from_le_bytes([byte(2), byte(3)])) / 32768.0,
-            ),
-            IqFormat::Ci8 => Complex::new(
-                f32::from(byte(0) as i8) / 128.0,
-                f32::from(byte(1) as i8) / 128.0,
-            ),
-            IqFormat::Cu8 => Complex::new(
-                (f32::from(byte(0)) - 127.5) / 128.0,
-                (f32::from(byte(1)) - 127.5) / 128.0,
-            ),
+            IqFormat::Cf32 => out.extend(bytes.chunks_exact(8).map(|b| {
+                let [a, b, c, d, e, f, g, h] = <[u8; 8]>::try_from(b).unwrap_or_default();
+                Complex::new(
+                    f32::from_le_bytes([a, b, c, d]),
+                    f32::from_le_bytes([e, f, g, h]),
+                )
+            })),
+            IqFormat::Ci16 => out.extend(bytes.chunks_exact(4).map(|b| {
+                let [a, b, c, d] = <[u8; 4]>::try_from(b).unwrap_or_default();
+                Complex::new(
+                    f32::from(i16::from_le_bytes([a, b])) / 32768.0,
+                    f32::from(i16::from_le_bytes([c, d])) / 32768.0,
+                )
+            })),
+            IqFormat::Ci8 => out.extend(bytes.chunks_exact(2).map(|b| {
+                let [i, q] = <[u8; 2]>::try_from(b).unwrap_or_default();
+                Complex::new(f32::from(i as i8) / 128.0, f32::from(q as i8) / 128.0)
+            })),
+            IqFormat::Cu8 => out.extend(bytes.chunks_exact(2).map(|b| {
+                let [i, q] = <[u8; 2]>::try_from(b).unwrap_or_default();
+                Complex::new(
+                    (f32::from(i) - 127.5) / 128.0,
+                    (f32::from(q) - 127.5) / 128.0,
+                )
+            })),
         }
     }
 
@@ -227,7 +236,7 @@ impl<R: Read> IqReader<R> {
         }
         let whole = filled - filled % sb;
         let bytes = self.buf.get(..whole).unwrap_or_default();
-        out.extend(bytes.chunks_exact(sb).map(|b| self.format.decode(b)));
+        self.format.decode_into(bytes, out);
         self.buf.copy_within(whole..filled, 0);
         self.carry = filled - whole;
         if out.is_empty() {

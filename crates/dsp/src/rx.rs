@@ -132,7 +132,8 @@ pub struct Receiver {
     detector: Detector,
     candidates: Vec<Candidate>,
     pending: VecDeque<Candidate>,
-    buf: Vec<Complex<f32>>,
+    /// Look-back ring: raw samples from `buf_start` on (a deque, so dropping old samples moves nothing).
+    buf: VecDeque<Complex<f32>>,
     /// Absolute index of `buf[0]`.
     buf_start: u64,
     look_back: usize,
@@ -171,7 +172,7 @@ impl Receiver {
             detector: Detector::new(fs),
             candidates: Vec::new(),
             pending: VecDeque::new(),
-            buf: Vec::with_capacity(4 * look_back),
+            buf: VecDeque::with_capacity(4 * look_back),
             buf_start: 0,
             look_back,
             resampler,
@@ -207,7 +208,7 @@ impl Receiver {
 
     /// Feeds the next chunk of samples; bursts completed by it are appended to `out`.
     pub fn push(&mut self, samples: &[Complex<f32>], out: &mut Vec<Burst>) {
-        self.buf.extend_from_slice(samples);
+        self.buf.extend(samples);
         self.candidates.clear();
         self.detector.push(samples, &mut self.candidates);
         self.pending.extend(self.candidates.drain(..));
@@ -290,13 +291,14 @@ impl Receiver {
         let fs = self.cfg.sample_rate;
         let from = lo.saturating_sub(self.buf_start) as usize;
         let to = hi.saturating_sub(self.buf_start) as usize;
-        let raw = self.buf.get(from..to).unwrap_or_default();
+        let to = to.min(self.buf.len());
+        let from = from.min(to);
         self.mixed.clear();
-        self.mixed.resize(raw.len(), Complex::default());
+        self.mixed.extend(self.buf.range(from..to));
         let mut nco = Nco::new(-c.center_hz, fs);
         // Start the oscillator at the phase it has at `lo`, so that phases are consistent in absolute time.
         nco.reset(-2.0 * std::f64::consts::PI * (c.center_hz * (lo as f64 / fs)).fract());
-        nco.mix(raw, &mut self.mixed);
+        nco.mix_in_place(&mut self.mixed);
         match &mut self.resampler {
             Some(r) => r.process_block(&self.mixed, &mut self.base),
             None => {

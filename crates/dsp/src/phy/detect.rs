@@ -186,11 +186,15 @@ impl Detector {
         self.fft
             .process_with_scratch(&mut self.frame, &mut self.scratch);
         let half = self.nfft / 2;
-        // Accumulate in fft-shifted order (lowest frequency first).
-        for (k, a) in self.acc.iter_mut().enumerate() {
-            if let Some(v) = self.frame.get((k + half) % self.nfft) {
-                *a += v.norm_sqr();
-            }
+        // Accumulate in fft-shifted order (lowest frequency first): negative frequencies, then the rest.
+        let (pos, neg) = self.frame.split_at(half);
+        let (acc_neg, acc_pos) = self.acc.split_at_mut(half);
+        for (a, v) in acc_neg
+            .iter_mut()
+            .zip(neg)
+            .chain(acc_pos.iter_mut().zip(pos))
+        {
+            *a += v.norm_sqr();
         }
         self.frames += 1;
         if self.frames == self.frames_per_block {

@@ -22,6 +22,9 @@ use super::{
 /// Samples of cyclic prefix the FFT window is moved back by, so that a timing estimate a few samples late
 /// still avoids the next symbol; the resulting phase ramp is part of the ZC channel estimate.
 const BACKOFF: usize = 4;
+/// Integer offsets searched first (±300 kHz), and the ZC coherence that makes the wider search unnecessary.
+const NEAR_OFFSETS: i32 = 20;
+const NEAR_ENOUGH: f32 = 0.7;
 /// Half-width (carriers) of the moving average that smooths the channel estimate.
 const SMOOTH: usize = 4;
 
@@ -261,19 +264,20 @@ impl Demodulator {
         let [z1, z2] = self.kind.zc_symbols();
         let (y1, y2) = (self.symbol(z1), self.symbol(z2));
         let mut acc = Complex::<f32>::default();
-        let mut norm = 0.0f32;
-        for c in 0..CARRIERS {
+        let (mut p1, mut p2) = (0.0f32, 0.0f32);
+        for (c, (r1, r2)) in self.zc[0].iter().zip(&self.zc[1]).enumerate() {
             let b = bin(c, k);
-            let (Some(a1), Some(a2), Some(r1), Some(r2)) =
-                (y1.get(b), y2.get(b), self.zc[0].get(c), self.zc[1].get(c))
-            else {
+            let (Some(a1), Some(a2)) = (y1.get(b), y2.get(b)) else {
                 continue;
             };
             let h1 = a1 * r1.conj();
             let h2 = a2 * r2.conj();
             acc += h1 * h2.conj();
-            norm += h1.norm() * h2.norm();
+            p1 += h1.norm_sqr();
+            p2 += h2.norm_sqr();
         }
+        // Normalised like a correlation coefficient (one square root per hypothesis, not per carrier).
+        let norm = (p1 * p2).sqrt();
         if norm > 0.0 {
             acc.norm() / norm
         } else {
@@ -287,7 +291,16 @@ impl Demodulator {
         if !self.synced {
             return;
         }
-        out.extend((-max..=max).map(|k| (k, self.coherence(k))));
+        // Near offsets first; the wide search only when nothing near looks like the two ZC symbols.
+        let near = max.min(NEAR_OFFSETS);
+        out.extend((-near..=near).map(|k| (k, self.coherence(k))));
+        if out.iter().all(|o| o.1 < NEAR_ENOUGH) {
+            out.extend(
+                (-max..-near)
+                    .chain(near + 1..=max)
+                    .map(|k| (k, self.coherence(k))),
+            );
+        }
         out.sort_by(|a, b| b.1.total_cmp(&a.1));
     }
 
