@@ -1,0 +1,246 @@
+//! Load generator: starts a server in this process on 127.0.0.1 (temporary data directory, real HTTP over
+//! loopback, the real store with fsync) and posts batches of synthetic detections to it.
+//!
+//! Throughput:  `cargo run --release -p server --example loadgen -- throughput [SECONDS] [BATCH] [CONNS]`
+//! Latency:     `cargo run --release -p server --example loadgen -- latency [SECONDS] [RATE] [TRACKS]`
+//!   posts RATE detections/s in batches of TRACKS/10 over TRACKS tracks while an operator listens to the
+//!   live stream, and reports percentiles of the time from just before a batch is posted to the arrival of
+//!   each of its track updates on the stream.
+//!
+//! Every request loop is bounded in time and the program stops by itself.
+
+use serde_json::json;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn arg(i: usize, default: u64) -> u64 {
+    std::env::args()
+        .nth(i)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One detection line for track `i` at time `t_ms`, through the contract's own serialiser.
+fn line(i: u64, t_ms: i64, step: u64) -> String {
+    let lat = 48.0 + (i as f64) * 0.001 + (step as f64) * 1e-6;
+    let v = json!({
+        "time": server::rfc3339(t_ms), "frame": step + 1, "transport": "wifi-beacon",
+        "mac": format!("02:00:00:00:{:02x}:{:02x}", (i >> 8) & 0xff, i & 0xff), "rssi_dbm": -70.0,
+        "messages": [
+            { "type": "basic-id", "id_type": 1, "uas_id": format!("T{i}") },
+            { "type": "location", "lat": lat, "lon": 2.0, "alt_geo_m": 100.0, "speed_mps": 5.0 },
+            { "type": "system", "operator_lat": 48.0, "operator_lon": 2.0 }
+        ]
+    });
+    let d: contract::DetectionLine = serde_json::from_value(v).expect("valid line");
+    d.to_json()
+}
+
+struct Server {
+    base: String,
+    sensor: String,
+    state: server::AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = store::Store::open(dir.path()).expect("store");
+    store
+        .add_user("op", store::Role::Operator, "pw", 0)
+        .expect("hash")
+        .done()
+        .await
+        .expect("user");
+    let (_, sensor) = store.add_sensor("load", 0).done().await.expect("sensor");
+    let state = server::AppState::new(store, server::Config::default(), server::system_clock())
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
+    tokio::spawn(server::serve(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
+    Server {
+        base,
+        sensor,
+        state,
+        _dir: dir,
+    }
+}
+
+async fn throughput(secs: u64, batch: u64, conns: u64) {
+    let s = start().await;
+    let now = (server::system_clock())();
+    // Bodies are prepared up front so that the measurement is the server's work plus HTTP, not JSON
+    // generation; each post gets fresh sequence numbers, so every line is stored.
+    let bodies: Arc<Vec<String>> = Arc::new(
+        (0..8u64)
+            .map(|b| {
+                let mut body = String::new();
+                for k in 0..batch {
+                    body.push_str(&line((b * batch + k) % 1000, now + (k as i64), b));
+                    body.push('\n');
+                }
+                body
+            })
+            .collect(),
+    );
+    let seq = Arc::new(AtomicI64::new(0));
+    let stored = Arc::new(AtomicU64::new(0));
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for c in 0..conns {
+        let (client, bodies, seq, stored, base, token) = (
+            client.clone(),
+            bodies.clone(),
+            seq.clone(),
+            stored.clone(),
+            s.base.clone(),
+            s.sensor.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut n = c as usize;
+            while Instant::now() < deadline {
+                let first = seq.fetch_add(batch as i64, Ordering::Relaxed);
+                let body = bodies[n % bodies.len()].clone();
+                n += 1;
+                let r = client
+                    .post(format!("{base}/ingest?seq={first}"))
+                    .bearer_auth(&token)
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("post");
+                assert!(r.status().is_success(), "status {}", r.status());
+                let ack: serde_json::Value = r.json().await.expect("ack");
+                stored.fetch_add(ack["stored"].as_u64().unwrap_or(0), Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let el = start.elapsed().as_secs_f64();
+    let n = stored.load(Ordering::Relaxed);
+    let in_db = s.state.store.detection_count().expect("count");
+    println!("throughput: {n} detections acknowledged in {el:.2} s = {:.0} detections/s (batch {batch}, {conns} connections); {in_db} rows in the store", n as f64 / el);
+}
+
+async fn latency(secs: u64, rate: u64, tracks: u64) {
+    let s = start().await;
+    let client = reqwest::Client::new();
+    let tok: serde_json::Value = client
+        .post(format!("{}/login", s.base))
+        .json(&json!({ "username": "op", "password": "pw" }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let tok = tok["token"].as_str().expect("token").to_owned();
+    let per_batch = (tracks / 10).max(1);
+    let batches_per_s = (rate / per_batch).max(1);
+    let sent: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::new()));
+    let samples: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut stream = client
+        .get(format!("{}/stream", s.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .expect("stream");
+    let (sent2, samples2) = (sent.clone(), samples.clone());
+    let reader = tokio::spawn(async move {
+        let mut buf = String::new();
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            let at = Instant::now();
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let ev: String = buf.drain(..end + 2).collect();
+                let Some(data) = ev.lines().find_map(|l| l.strip_prefix("data: ")) else {
+                    continue;
+                };
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(data) else {
+                    continue;
+                };
+                let (Some(id), Some(n)) = (v["uas_id"].as_str(), v["detections"].as_u64()) else {
+                    continue;
+                };
+                let Ok(i) = id.trim_start_matches('T').parse::<u64>() else {
+                    continue;
+                };
+                // Track i is in every batch k with k % 10 == i / per_batch; its n-th update is from the n-th.
+                let k = (i / per_batch) + (n - 1) * 10;
+                if let Some(t0) = sent2.lock().expect("lock").get(k as usize) {
+                    samples2
+                        .lock()
+                        .expect("lock")
+                        .push(at.duration_since(*t0).as_secs_f64() * 1000.0);
+                }
+            }
+        }
+    });
+    let interval = Duration::from_secs_f64(1.0 / batches_per_s as f64);
+    let mut tick = tokio::time::interval(interval);
+    let total = secs * batches_per_s;
+    let now = (server::system_clock())();
+    let mut posts = Vec::new();
+    for k in 0..total {
+        tick.tick().await;
+        let group = k % 10;
+        let mut body = String::new();
+        for j in 0..per_batch {
+            body.push_str(&line(group * per_batch + j, now + k as i64, k));
+            body.push('\n');
+        }
+        sent.lock().expect("lock").push(Instant::now());
+        let (client, base, token) = (client.clone(), s.base.clone(), s.sensor.clone());
+        posts.push(tokio::spawn(async move {
+            let r = client
+                .post(format!("{base}/ingest?seq={}", k * per_batch))
+                .bearer_auth(&token)
+                .body(body)
+                .send()
+                .await;
+            r.map(|r| r.status().is_success()).unwrap_or(false)
+        }));
+    }
+    for p in posts {
+        assert!(p.await.expect("join"), "a post failed");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    reader.abort();
+    let mut v = samples.lock().expect("lock").clone();
+    v.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        v.get(((v.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    println!(
+        "latency ingest->stream: {} samples at {} det/s over {tracks} tracks ({per_batch}/batch): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        v.len(),
+        batches_per_s * per_batch,
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    match std::env::args().nth(1).as_deref() {
+        Some("latency") => rt.block_on(latency(arg(2, 10), arg(3, 5000), arg(4, 1000))),
+        _ => rt.block_on(throughput(arg(2, 10), arg(3, 1000), arg(4, 4))),
+    }
+}
