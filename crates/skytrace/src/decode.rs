@@ -13,9 +13,24 @@ use wire::dji::{AltitudeScaling, AltitudeUnit};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Capture files: pcap, pcapng or btsnoop (recognised by content, not by name).
+    /// Capture files: pcap, pcapng or btsnoop (recognised by content, not by name); IQ recordings for DJI
+    /// OcuSync DroneID: SigMF (`.sigmf-meta`/`.sigmf-data`), raw `.cf32`/`.fc32`/`.ci16`/`.cs16`/`.ci8`/
+    /// `.cs8`/`.cu8` (or any file with --iq-format), or `-` for samples on standard input.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Read the files as IQ samples in this format (cf32, ci16, ci8, cu8); overrides SigMF metadata.
+    #[arg(long, value_name = "FORMAT", help_heading = "IQ recordings")]
+    iq_format: Option<String>,
+    /// Sample rate of raw IQ input in Hz (for example 50e6, 15.36e6); overrides SigMF metadata.
+    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
+    sample_rate: Option<f64>,
+    /// Centre frequency of the IQ recording in Hz, to report absolute burst frequencies.
+    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
+    center_freq: Option<f64>,
+    /// FEC decoding of OcuSync bursts: the turbo decoder, or the research receiver's method (systematic
+    /// bits with hard decisions) for comparison.
+    #[arg(long, value_enum, default_value_t = Fec::Turbo, help_heading = "IQ recordings")]
+    fec: Fec,
     /// Output format [default: jsonl when stdout is not a terminal, table otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -32,6 +47,14 @@ pub struct Args {
     /// Never show a progress bar (it is shown on a terminal for files over 4 MiB).
     #[arg(long)]
     no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Fec {
+    /// Soft-input LTE turbo decoding (max-log-MAP, early stop on CRC24A).
+    Turbo,
+    /// Systematic bits only, hard decisions (what the public research receiver does).
+    SystematicHard,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -70,6 +93,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         },
     };
     let show_progress = !quiet && !args.no_progress && io::stderr().is_terminal();
+    let iq = iq_options(&args)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut table = TableWriter::new();
@@ -82,7 +106,12 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
             opts: &opts,
             show_progress,
         };
-        match job.run(&mut out, &mut table) {
+        let result = if is_iq(path, &args) {
+            job.run_iq(&iq, &mut out, &mut table)
+        } else {
+            job.run(&mut out, &mut table)
+        };
+        match result {
             Ok(()) => {}
             Err(e) if is_broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
             Err(e) => {
@@ -100,6 +129,53 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Extensions of IQ recordings; anything else is read as a capture (by its magic number).
+const IQ_EXTENSIONS: &[&str] = &[
+    "sigmf-data",
+    "sigmf-meta",
+    "sigmf",
+    "cf32",
+    "fc32",
+    "ci16",
+    "cs16",
+    "sc16",
+    "ci8",
+    "cs8",
+    "sc8",
+    "cu8",
+    "iq",
+];
+
+fn is_iq(path: &Path, args: &Args) -> bool {
+    args.iq_format.is_some()
+        || path.as_os_str() == "-"
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| IQ_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn iq_options(args: &Args) -> Result<dsp::rx::DecodeOptions> {
+    let format = match &args.iq_format {
+        Some(f) => Some(
+            f.parse::<dsp::iq::IqFormat>()
+                .with_context(|| format!("--iq-format {f}"))?,
+        ),
+        None => None,
+    };
+    Ok(dsp::rx::DecodeOptions {
+        source: dsp::iq::SourceOptions {
+            format,
+            sample_rate: args.sample_rate,
+            center_freq: args.center_freq,
+        },
+        mode: match args.fec {
+            Fec::Turbo => dsp::fec::DecodeMode::Turbo,
+            Fec::SystematicHard => dsp::fec::DecodeMode::SystematicHard,
+        },
     })
 }
 
@@ -166,18 +242,106 @@ impl FileJob<'_> {
             .collect();
         summary.seconds = started.elapsed().as_secs_f64();
         summary.finish();
+        tracing::info!(file = %name, frames = stats.frames_read, dropped = stats.dropped_total(),
+            seconds = summary.seconds, "decoded");
+        self.write_summary(out, &summary)
+    }
+
+    fn write_summary(&self, out: &mut impl Write, summary: &Summary) -> Result<()> {
         if self.summary_only {
             match self.format {
                 Format::Jsonl => {
-                    serde_json::to_writer(&mut *out, &summary)?;
+                    serde_json::to_writer(&mut *out, summary)?;
                     writeln!(out)?;
                 }
                 Format::Table => summary.write_table(out)?,
             }
         }
-        tracing::info!(file = %name, frames = stats.frames_read, dropped = stats.dropped_total(),
-            seconds = summary.seconds, "decoded");
         Ok(())
+    }
+
+    /// An IQ recording: every OcuSync burst the receiver finds. Decoded bursts become `dji-ocusync`
+    /// detections; bursts that fail a CRC or are cut off by the end of the recording are counted as
+    /// dropped, never printed as frames.
+    fn run_iq(
+        &self,
+        iq: &dsp::rx::DecodeOptions,
+        out: &mut impl Write,
+        table: &mut TableWriter,
+    ) -> Result<()> {
+        use dsp::rx::{Bursts, Outcome};
+        let started = Instant::now();
+        let name = self.path.display().to_string();
+        let mut summary = Summary::new(&name);
+        let bursts = Bursts::open(self.path, iq)?;
+        let base = recording_start(self.path);
+        let mut dropped: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut buf = Vec::with_capacity(1024);
+        for (index, burst) in bursts.enumerate() {
+            let burst = burst?;
+            summary.frames_read += 1;
+            let reason = match &burst.outcome {
+                Outcome::Truncated => Some("truncated-burst".to_string()),
+                Outcome::Failed(f) => Some(format!("undecodable-burst ({f})")),
+                Outcome::Decoded(_) => None,
+            };
+            if let Some(r) = reason {
+                tracing::info!(file = %name, start_s = burst.start_time_s, reason = %r, "burst dropped");
+                *dropped.entry(r).or_default() += 1;
+                continue;
+            }
+            let record = match burst.frame() {
+                Some(Ok(f)) => f.record_bytes().to_vec(),
+                Some(Err(e)) => {
+                    // CRC24A passed, so this was a DroneID burst; its frame is not trustworthy.
+                    tracing::warn!(file = %name, start_s = burst.start_time_s, error = %e,
+                        "OcuSync burst decoded but its DJI frame is invalid: not reported as a detection");
+                    let key = match e {
+                        dsp::frame::FrameError::Crc16 { .. } => "bad-crc16".to_string(),
+                        other => format!("bad-frame ({other})"),
+                    };
+                    *dropped.entry(key).or_default() += 1;
+                    continue;
+                }
+                None => continue,
+            };
+            let freq_hz = burst.freq_hz.unwrap_or(burst.freq_offset_hz);
+            let time = base + (burst.start_time_s * 1e9) as i64;
+            let d = capture::Detection {
+                time,
+                frame: index as u64 + 1,
+                transport: capture::Transport::DjiOcusync,
+                mac: None,
+                rssi_dbm: None,
+                freq_mhz: None,
+                channel: None,
+                ssid: None,
+                counter: None,
+                messages: vec![capture::Message::Dji(capture::DjiRecord::new(&record))],
+                partial: false,
+            };
+            summary.add(&d);
+            if self.summary_only {
+                continue;
+            }
+            let mut line = DetectionLine::from_detection(&d, self.opts);
+            line.freq_mhz = Some(freq_hz / 1e6);
+            line.snr_db = Some(f64::from(burst.snr_db));
+            line.cfo_hz = Some(burst.cfo_hz);
+            line.burst_start_s = Some(burst.start_time_s);
+            match self.format {
+                Format::Jsonl => {
+                    buf.clear();
+                    line.write_json(&mut buf);
+                    out.write_all(&buf)?;
+                }
+                Format::Table => table.write(out, &name, &line)?,
+            }
+        }
+        summary.dropped = dropped;
+        summary.seconds = started.elapsed().as_secs_f64();
+        summary.finish();
+        self.write_summary(out, &summary)
     }
 
     fn progress_bar(&self, total: Option<u64>) -> Progress {
@@ -219,4 +383,27 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// The wall-clock time of a recording's first sample, Unix nanoseconds: SigMF `core:datetime` when the
+/// metadata has it, else the data file's modification time (the recording's start is not stored in raw
+/// files; burst times are then offsets from that moment).
+fn recording_start(path: &Path) -> i64 {
+    let meta_path = path.with_extension("sigmf-meta");
+    if let Ok(text) = std::fs::read_to_string(&meta_path) {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+            let dt = v["captures"][0]["core:datetime"].as_str();
+            if let Some(t) = dt.and_then(|d| {
+                time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
+            }) {
+                return t.unix_timestamp_nanos() as i64;
+            }
+        }
+    }
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
 }

@@ -101,3 +101,85 @@ fn unreadable_files_fail_clearly_and_the_others_still_decode() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 21);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn ocusync_recording_gives_three_bursts_and_drops_the_truncated_fourth() {
+    let Some(file) = testdata::file("ocusync", "mavic_air_2.sigmf-data") else {
+        return;
+    };
+    let file = file.display().to_string();
+    let out = skytrace(&["decode", &file]);
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let kinds: Vec<_> = lines
+        .iter()
+        .map(|l| l["messages"][0]["type"].clone())
+        .collect();
+    assert_eq!(kinds, ["dji-info", "dji-telemetry", "dji-telemetry"]);
+    assert!(lines.iter().all(|l| l["transport"] == "dji-ocusync"));
+    assert!(lines
+        .iter()
+        .all(|l| l["messages"][0]["serial"] == "1WNBH3900201N1"));
+    let seqs: Vec<_> = lines[1..]
+        .iter()
+        .map(|l| l["messages"][0]["seq"].clone())
+        .collect();
+    assert_eq!(seqs, [589, 591]);
+    let t = &lines[2]["messages"][0];
+    let near = |v: &serde_json::Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-7;
+    assert!(
+        near(&t["lat"], 51.4463339) && near(&t["lon"], 7.2672159),
+        "{t}"
+    );
+    assert!(near(&t["operator_lat"], 51.4462079) && near(&t["operator_lon"], 7.2671014));
+    assert!(near(&t["home_lat"], 51.4462594) && near(&t["home_lon"], 7.2673535));
+    assert_eq!(t["product"], "Mavic Air 2");
+    // Bursts at +2.0 MHz and -12.47 MHz from the 2457.5 MHz centre.
+    let f: Vec<f64> = lines
+        .iter()
+        .map(|l| l["freq_mhz"].as_f64().unwrap())
+        .collect();
+    assert!(
+        (f[0] - 2459.5).abs() < 0.05 && (f[2] - 2445.03).abs() < 0.05,
+        "{f:?}"
+    );
+
+    let out = skytrace(&["decode", "--summary", "--format", "jsonl", &file]);
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["frames_read"], 4);
+    assert_eq!(s["dropped"]["truncated-burst"], 1);
+    assert_eq!(s["by_transport"]["dji-ocusync"], 3);
+}
+
+#[test]
+fn raw_iq_needs_a_sample_rate() {
+    let Some(file) = testdata::file("ocusync", "synthetic/skysense_droneid_burst_15p36msps.fc32")
+    else {
+        return;
+    };
+    let out = skytrace(&["decode", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--sample-rate"));
+    // With the rate, the burst is found and its FEC decodes, but the synthetic encoder's DJI CRC16 is
+    // misplaced: the burst is counted as dropped, never printed.
+    let out = skytrace(&[
+        "decode",
+        "--summary",
+        "--format",
+        "jsonl",
+        "--sample-rate",
+        "15.36e6",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (s["frames_read"].clone(), s["dropped"]["bad-crc16"].clone()),
+        (1.into(), 1.into())
+    );
+}
