@@ -22,12 +22,15 @@ use crate::phy::detect::{Candidate, Detector};
 use crate::phy::nco::Nco;
 use crate::phy::ofdm::{DemodError, Demodulator};
 use crate::phy::resample::{RateError, Resampler};
-use crate::phy::{BurstKind, BITS_PER_SYMBOL, SAMPLE_RATE, SPACING_HZ};
+use crate::phy::{BurstKind, BITS_PER_SYMBOL, NFFT, SAMPLE_RATE, SPACING_HZ};
 
 /// Margin (seconds) added before and after a candidate when cutting its window.
 const MARGIN_S: f64 = 150e-6;
 /// Raw samples kept behind the newest one, in seconds (longer than detector latency + burst + margins).
 const LOOK_BACK_S: f64 = 3e-3;
+/// Symbol 0 hard-decision errors against the Gold sequence above which a burst has no Gold symbol (noise
+/// gives about 600 of 1,200; a real Gold symbol at 0 dB SNR about 190).
+const GOLD_ERRORS_MAX: u16 = 400;
 /// ZC coherence above which the timing is taken as confirmed (a real burst at ≥ 3 dB SNR is above 0.6).
 const CONFIRMED: f32 = 0.6;
 /// A second integer-offset hypothesis is tried only when its coherence is at least this share of the best.
@@ -306,17 +309,26 @@ impl Receiver {
                 self.base.extend_from_slice(&self.mixed);
             }
         }
-        let kinds = if c.duration_s(fs)
-            < (BurstKind::Nine.duration_s() + BurstKind::Eight.duration_s()) / 2.0
-        {
-            [BurstKind::Eight, BurstKind::Nine]
-        } else {
-            [BurstKind::Nine, BurstKind::Eight]
-        };
+        // The 9-symbol schedule first: an 8-symbol burst is the 9-symbol one without its Gold symbol 0, so
+        // both shapes decode under it (and a 9-symbol burst also decodes under the 8-symbol schedule). The
+        // Gold symbol then tells them apart.
+        let kinds = [BurstKind::Nine, BurstKind::Eight];
         let mut first: Option<Burst> = None;
         for kind in kinds {
             match self.attempt(c, lo, kind) {
-                Ok(b) if matches!(b.outcome, Outcome::Decoded(_)) => return b,
+                Ok(mut b) if matches!(b.outcome, Outcome::Decoded(_)) => {
+                    if kind == BurstKind::Nine && b.gold_errors.is_some_and(|e| e > GOLD_ERRORS_MAX)
+                    {
+                        // No Gold symbol in front: an 8-symbol burst, which starts one symbol later
+                        // (80 + 1024 samples, less the 8 by which its first prefix is longer).
+                        let shift = ((NFFT + 80 - 8) as f64 * fs / SAMPLE_RATE).round();
+                        b.start_sample += shift as u64;
+                        b.start_time_s = b.start_sample as f64 / fs;
+                        b.symbols = 8;
+                        b.gold_errors = None;
+                    }
+                    return b;
+                }
                 Ok(b) => {
                     // Keep the attempt whose ZC symbols look most like DroneID for the report.
                     if first

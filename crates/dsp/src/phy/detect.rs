@@ -163,8 +163,24 @@ impl Detector {
     /// Ends the stream: a run still open is reported as a truncated candidate.
     pub fn finish(&mut self, out: &mut Vec<Candidate>) {
         if let Some(run) = self.run.take() {
-            let start = run.start_block * self.block_len() as u64;
-            let end = (self.block + 1) * self.block_len() as u64 + self.fill as u64;
+            let bl = self.block_len() as u64;
+            let start = run.start_block * bl;
+            let active_s = (run.last_active + 1 - run.start_block) as f64 * bl as f64 / self.fs;
+            if run.quiet > 0 && active_s >= MIN_RUN_S {
+                // It went quiet before the end, just not for long enough to close: a complete burst.
+                if let Some((center_hz, bandwidth_hz)) = self.band(&run.excess) {
+                    out.push(Candidate {
+                        start,
+                        end: (run.last_active + 1) * bl,
+                        center_hz,
+                        bandwidth_hz,
+                        snr_db: 10.0 * (run.stat_sum / run.blocks.max(1) as f32).max(1e-3).log10(),
+                        truncated: false,
+                    });
+                }
+                return;
+            }
+            let end = (self.block + 1) * bl + self.fill as u64;
             if (end - start) as f64 / self.fs >= MIN_TRUNCATED_S {
                 let (center_hz, bandwidth_hz) = self.band(&run.excess).unwrap_or((0.0, 0.0));
                 out.push(Candidate {
