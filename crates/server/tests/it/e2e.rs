@@ -351,3 +351,59 @@ async fn shutdown_ends_open_streams() {
     s.stop().await;
     drop(stream);
 }
+
+#[tokio::test]
+async fn websocket_ingest_acknowledges_each_batch() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+    let s = start(Config::default()).await;
+    let url = s.base.replace("http://", "ws://") + "/ingest/ws";
+    let mut req = url.into_client_request().expect("request");
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", s.f.sensor_token)
+            .parse()
+            .expect("header"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect");
+    let t = now_ms();
+    let lines = [
+        rid_full(t, "aa:bb:cc:dd:ee:03", "UAS-3", 1.0, 2.0, (1.1, 2.1)),
+        rid_location(t + 1, "aa:bb:cc:dd:ee:03", 1.01, 2.01),
+    ];
+    let mut answers = Vec::new();
+    for msg in [
+        format!("{{\"seq\": 7}}\n{}", batch(&lines)),
+        format!("{{\"seq\": 7}}\n{}", batch(&lines)),
+        format!("{{\"seq\": 9}}\n{}\n{{\"frame\": 1}}\n", lines[1]),
+        "no header".to_owned(),
+    ] {
+        ws.send(Message::Text(msg.into())).await.expect("send");
+        let a = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("answer in time")
+            .expect("open")
+            .expect("message");
+        answers.push(serde_json::from_str::<Value>(a.to_text().expect("text")).expect("json"));
+    }
+    assert_eq!(
+        (answers[0]["seq"].as_i64(), answers[0]["stored"].as_u64()),
+        (Some(7), Some(2)),
+        "{answers:?}"
+    );
+    assert_eq!(
+        (
+            answers[1]["stored"].as_u64(),
+            answers[1]["duplicates"].as_u64()
+        ),
+        (Some(0), Some(2)),
+        "replay"
+    );
+    assert_eq!(answers[2]["line"].as_u64(), Some(2), "{answers:?}");
+    assert_eq!(answers[3]["field"].as_str(), Some("seq"), "{answers:?}");
+    assert_eq!(s.f.state.store.detection_count().expect("count"), 2);
+    ws.close(None).await.expect("close");
+    s.stop().await;
+}
