@@ -181,8 +181,11 @@ impl Detector {
                 return;
             }
             let end = (self.block + 1) * bl + self.fill as u64;
-            if (end - start) as f64 / self.fs >= MIN_TRUNCATED_S {
-                let (center_hz, bandwidth_hz) = self.band(&run.excess).unwrap_or((0.0, 0.0));
+            // A cut-off burst must still look like a 9 MHz DroneID band to be reported.
+            let band = self.band(&run.excess);
+            if let (true, Some((center_hz, bandwidth_hz))) =
+                ((end - start) as f64 / self.fs >= MIN_TRUNCATED_S, band)
+            {
                 out.push(Candidate {
                     start,
                     end,
