@@ -7,12 +7,23 @@
 //!   live stream, and reports percentiles of the time from just before a batch is posted to the arrival of
 //!   each of its track updates on the stream.
 //!
+//! Store only: `cargo run --release -p server --example loadgen -- store [SECONDS] [BATCH] [IN_FLIGHT]`
+//!
 //! Every request loop is bounded in time and the program stops by itself.
 
 use serde_json::json;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Distinct aircraft in throughput and store runs (`LOADGEN_TRACKS`, default 1000).
+fn tracks() -> u64 {
+    std::env::var("LOADGEN_TRACKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1000)
+}
 
 fn arg(i: usize, default: u64) -> u64 {
     std::env::args()
@@ -83,7 +94,7 @@ async fn throughput(secs: u64, batch: u64, conns: u64) {
             .map(|b| {
                 let mut body = String::new();
                 for k in 0..batch {
-                    body.push_str(&line((b * batch + k) % 1000, now + (k as i64), b));
+                    body.push_str(&line((b * batch + k) % tracks(), now + (k as i64), b));
                     body.push('\n');
                 }
                 body
@@ -234,12 +245,67 @@ async fn latency(secs: u64, rate: u64, tracks: u64) {
     );
 }
 
+/// The store alone, without HTTP or parsing: the writer's ceiling on this machine.
+async fn store_only(secs: u64, batch: u64, inflight: u64) {
+    let s = start().await;
+    let now = (server::system_clock())();
+    let binder = server::identity::Binder::default();
+    let items: Vec<store::NewDetection> = (0..batch)
+        .map(|k| {
+            let text = line(k % tracks(), now + k as i64, 0);
+            let d = contract::DetectionLine::parse(&text).expect("valid");
+            store::NewDetection {
+                seq: 0,
+                time_ms: now + k as i64,
+                transport: d.transport.clone(),
+                track: binder.facts(&d),
+                line: text,
+            }
+        })
+        .collect();
+    let sensor = s
+        .state
+        .store
+        .sensor_for_token(&s.sensor)
+        .expect("read")
+        .expect("sensor");
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(secs);
+    let mut seq = 0i64;
+    let mut pending = std::collections::VecDeque::new();
+    let mut stored = 0usize;
+    while Instant::now() < deadline {
+        while pending.len() < inflight as usize {
+            let b: Vec<store::NewDetection> = items
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, mut d)| {
+                    d.seq = seq + i as i64;
+                    d
+                })
+                .collect();
+            seq += batch as i64;
+            pending.push_back(s.state.store.ingest(sensor.id, &sensor.name, now, b));
+        }
+        if let Some(t) = pending.pop_front() {
+            stored += t.done().await.expect("ingest").stored;
+        }
+    }
+    for t in pending {
+        stored += t.done().await.expect("ingest").stored;
+    }
+    let el = start.elapsed().as_secs_f64();
+    println!("store only: {stored} detections committed in {el:.2} s = {:.0} detections/s (batch {batch}, {inflight} in flight)", stored as f64 / el);
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     match std::env::args().nth(1).as_deref() {
+        Some("store") => rt.block_on(store_only(arg(2, 10), arg(3, 1000), arg(4, 8))),
         Some("latency") => rt.block_on(latency(arg(2, 10), arg(3, 5000), arg(4, 1000))),
         _ => rt.block_on(throughput(arg(2, 10), arg(3, 1000), arg(4, 4))),
     }

@@ -78,5 +78,14 @@ async fn ack(
         .done()
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("alert {id} not found")))?;
+    s.store
+        .audit(
+            &c.user.name,
+            "alert.ack",
+            Some(serde_json::json!({ "alert": id }).to_string()),
+            now,
+        )
+        .done()
+        .await?;
     Ok(Json(AlertDto::from(&row)))
 }
