@@ -3,6 +3,7 @@
 
 mod decode;
 mod output;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,6 +42,11 @@ enum Command {
     /// terminal), or a table. Malformed frames inside a good file are counted and reported with --summary;
     /// an unreadable or unknown file is an error (exit status 1 after the other files are done).
     Decode(decode::Args),
+    /// Run the tracking server: sensor ingest, tracks, zones, alerts, history and the API, on an embedded
+    /// database.
+    Serve(serve::ServeArgs),
+    /// Administer the server's database: users, API tokens, sensors.
+    Admin(serve::AdminArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +54,8 @@ fn main() -> ExitCode {
     init_logging(&cli);
     let result = match cli.command {
         Command::Decode(args) => decode::run(args, cli.quiet),
+        Command::Serve(args) => serve::serve(args),
+        Command::Admin(args) => serve::admin(args),
     };
     match result {
         Ok(code) => code,
@@ -62,6 +70,8 @@ fn init_logging(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
     let default = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
+        // A server's log is its record of what happened; a decode run only warns.
+        (false, 0) if matches!(cli.command, Command::Serve(_)) => "info",
         (false, 0) => "warn",
         (false, 1) => "debug",
         (false, _) => "trace",
