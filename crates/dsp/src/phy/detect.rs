@@ -36,6 +36,8 @@ const MIN_TRUNCATED_S: f64 = 60e-6;
 const QUIET_RATIO: f32 = 0.05;
 /// Blocks at the start of a stream during which only the noise floor is learned.
 const WARM_UP_BLOCKS: u64 = 8;
+/// In-band SNR (linear) above which a warm-up block is a signal, not noise, and is kept out of the floor.
+const WARM_UP_MAX: f32 = 2.0;
 /// Slowest noise-floor adaptation (per block).
 const FLOOR_ALPHA: f32 = 1.0 / 256.0;
 
@@ -283,7 +285,9 @@ impl Detector {
         // noisy and lets noise open a run that then swallows the burst.
         let warming = self.block < WARM_UP_BLOCKS;
         if (!active || warming) && self.run.is_none() {
-            if stat < self.t_on {
+            // During warm-up every block short of a clear signal teaches the floor: measured against a floor
+            // from one unlucky block, plain noise can look active and the floor would never learn.
+            if stat < self.t_on || (warming && stat < WARM_UP_MAX) {
                 // Only quiet blocks teach the floor; early on it is a plain running mean.
                 self.floor_blocks = self.floor_blocks.saturating_add(1);
                 let a = (1.0 / self.floor_blocks as f32).max(FLOOR_ALPHA);
