@@ -75,7 +75,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let good =
                     out.len() == 1 && out[0].transport_block().is_some_and(|b| b.bytes == tb);
                 ok[i] += usize::from(good);
-                if !good && i == 0 && snr >= 0 && std::env::var_os("SENSITIVITY_VERBOSE").is_some() {
+                if !good && i == 0 && snr >= 0 && std::env::var_os("SENSITIVITY_VERBOSE").is_some()
+                {
                     eprintln!("failed: snr {snr} trial {trial} channel {ch:?}\n{out:#?}");
                 }
             }
