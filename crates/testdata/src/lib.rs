@@ -43,6 +43,10 @@ pub fn dir(sub: &str) -> Option<PathBuf> {
 /// The file `sub/name` of the shared data, or `None` (see [`dir`]).
 pub fn file(sub: &str, name: &str) -> Option<PathBuf> {
     let p = dir(sub)?.join(name);
-    assert!(p.is_file(), "{} is missing from the shared data folder", p.display());
+    assert!(
+        p.is_file(),
+        "{} is missing from the shared data folder",
+        p.display()
+    );
     Some(p)
 }

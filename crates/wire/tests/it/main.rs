@@ -1,5 +1,5 @@
 //! Integration tests of the `wire` crate, one module per codec.
 
-mod odid;
 mod dji;
+mod odid;
 mod walkers;
