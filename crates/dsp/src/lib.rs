@@ -8,7 +8,10 @@
 //!   CRC24A.
 //! - [`frame`]: the OcuSync DroneID frame inside a transport block: length byte, DJI CRC16, dispatch on the
 //!   frame type (telemetry, info, encrypted variants) to `wire::dji`.
-//! - [`rx`]: the streaming receiver that ties them together; [`tx`]: the transmit chain with impairments.
+//! - [`rx`]: the streaming receiver that ties them together ([`decode_file`] for a whole file);
+//!   [`tx`]: the transmit chain with impairments.
+//! - [`sweep`]: the DroneID channel list and the dwell/hold schedule of a live receiver; `soapy` (cargo
+//!   feature `soapy`): the SoapySDR radio adapter over the same [`rx::Receiver`].
 #![forbid(unsafe_code)]
 
 pub mod fec;
@@ -16,4 +19,9 @@ pub mod frame;
 pub mod iq;
 pub mod phy;
 pub mod rx;
+#[cfg(feature = "soapy")]
+pub mod soapy;
+pub mod sweep;
 pub mod tx;
+
+pub use rx::{decode_file, Bursts};
