@@ -249,18 +249,32 @@ async fn latency(secs: u64, rate: u64, tracks: u64) {
 async fn store_only(secs: u64, batch: u64, inflight: u64) {
     let s = start().await;
     let now = (server::system_clock())();
-    let binder = server::identity::Binder::default();
-    let items: Vec<store::NewDetection> = (0..batch)
-        .map(|k| {
-            let text = line(k % tracks(), now + k as i64, 0);
-            let d = contract::DetectionLine::parse(&text).expect("valid");
-            store::NewDetection {
-                seq: 0,
-                time_ms: now + k as i64,
-                transport: d.transport.clone(),
-                track: binder.facts(&d),
-                line: text,
-            }
+    // The tracker binds the lines once, up front: this mode measures the writer alone.
+    let mut fusion = server::fusion::Fusion::new(
+        track::TrackerConfig::default(),
+        track::AlertConfig::default(),
+        now,
+    );
+    let texts: Vec<String> = (0..batch)
+        .map(|k| line(k % tracks(), now + k as i64, 0))
+        .collect();
+    let parsed: Vec<contract::DetectionLine> = texts
+        .iter()
+        .map(|t| contract::DetectionLine::parse(t).expect("valid"))
+        .collect();
+    let refs: Vec<&contract::DetectionLine> = parsed.iter().collect();
+    let no_zones = track::zones::ZoneIndex::new(Vec::new());
+    let plan = fusion.ingest("loadgen", &refs, &no_zones, now);
+    let items: Vec<store::NewDetection> = texts
+        .into_iter()
+        .zip(parsed.iter().zip(plan.facts))
+        .enumerate()
+        .map(|(k, (text, (d, facts)))| store::NewDetection {
+            seq: 0,
+            time_ms: now + k as i64,
+            transport: d.transport.clone(),
+            track: facts,
+            line: text,
         })
         .collect();
     let sensor = s

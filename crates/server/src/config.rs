@@ -29,6 +29,23 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Lifetime of a login session in seconds (`SKYTRACE_SESSION_TTL_S`).
     pub session_ttl_s: u64,
+    /// A track not heard for this many seconds is `lost` (`SKYTRACE_TRACK_LOST_S`).
+    pub track_lost_s: u64,
+    /// ... and `closed` (it leaves the tracker; a new broadcast starts a new track) past this many
+    /// seconds (`SKYTRACE_TRACK_CLOSE_S`).
+    pub track_close_s: u64,
+    /// Raise `unknown-aircraft` for every track not on the allowlist (`SKYTRACE_ALERT_UNKNOWN`).
+    pub alert_unknown: bool,
+    /// Seconds inside one zone before a `dwell` alert (`SKYTRACE_ALERT_DWELL_S`).
+    pub alert_dwell_s: u64,
+    /// Minimum seconds between two alerts of the same kind, track and zone (`SKYTRACE_ALERT_COOLDOWN_S`).
+    pub alert_cooldown_s: u64,
+}
+
+fn secs_to_ms(s: u64) -> i64 {
+    i64::try_from(s)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000)
 }
 
 impl Default for Config {
@@ -43,11 +60,39 @@ impl Default for Config {
             active_track_s: 60,
             max_body_bytes: 16 * 1024 * 1024,
             session_ttl_s: 12 * 3600,
+            track_lost_s: 30,
+            track_close_s: 300,
+            alert_unknown: false,
+            alert_dwell_s: 60,
+            alert_cooldown_s: 300,
         }
     }
 }
 
 impl Config {
+    /// The tracker's timeouts.
+    pub fn tracker(&self) -> track::TrackerConfig {
+        track::TrackerConfig {
+            lost_after_ms: secs_to_ms(self.track_lost_s),
+            close_after_ms: secs_to_ms(self.track_close_s),
+        }
+    }
+
+    /// The alert rules' settings, with these lists.
+    pub fn alerts(
+        &self,
+        allowlist: std::collections::BTreeSet<track::Identity>,
+        watchlist: std::collections::BTreeSet<track::Identity>,
+    ) -> track::AlertConfig {
+        track::AlertConfig {
+            allowlist,
+            watchlist,
+            alert_unknown: self.alert_unknown,
+            dwell_ms: secs_to_ms(self.alert_dwell_s),
+            cooldown_ms: secs_to_ms(self.alert_cooldown_s),
+        }
+    }
+
     /// Reads the file when given (missing fields keep their defaults), then applies the environment.
     ///
     /// # Errors
@@ -111,6 +156,21 @@ impl Config {
         }
         if let Some(v) = get("SKYTRACE_SESSION_TTL_S") {
             self.session_ttl_s = parse("SKYTRACE_SESSION_TTL_S", &v)?;
+        }
+        if let Some(v) = get("SKYTRACE_TRACK_LOST_S") {
+            self.track_lost_s = parse("SKYTRACE_TRACK_LOST_S", &v)?;
+        }
+        if let Some(v) = get("SKYTRACE_TRACK_CLOSE_S") {
+            self.track_close_s = parse("SKYTRACE_TRACK_CLOSE_S", &v)?;
+        }
+        if let Some(v) = get("SKYTRACE_ALERT_UNKNOWN") {
+            self.alert_unknown = parse("SKYTRACE_ALERT_UNKNOWN", &v)?;
+        }
+        if let Some(v) = get("SKYTRACE_ALERT_DWELL_S") {
+            self.alert_dwell_s = parse("SKYTRACE_ALERT_DWELL_S", &v)?;
+        }
+        if let Some(v) = get("SKYTRACE_ALERT_COOLDOWN_S") {
+            self.alert_cooldown_s = parse("SKYTRACE_ALERT_COOLDOWN_S", &v)?;
         }
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! The skytrace server: `skytrace serve`.
 //!
 //! - [`Config`] ([`config`]): defaults, TOML file, `SKYTRACE_*` environment overrides.
-//! - [`AppState`]: the [`store::Store`], the configuration, the live-event channel, the zone index and the
-//!   metrics, shared by every handler.
+//! - [`AppState`]: the [`store::Store`], the configuration, the live-event channel, the zone index, the
+//!   tracker and alert rules ([`fusion::Fusion`]) and the metrics, shared by every handler.
 //! - [`app`] builds the [`axum::Router`] (one router per resource in [`routes`], merged in one place);
 //!   [`serve`] runs it on a bound listener until a shutdown future resolves; [`run`] does both from a
 //!   [`Config`] and is what the binary calls.
@@ -14,7 +14,7 @@
 pub mod auth;
 pub mod config;
 pub mod error;
-pub mod identity;
+pub mod fusion;
 pub mod metrics;
 pub mod routes;
 
@@ -22,7 +22,6 @@ pub use config::Config;
 pub use error::ApiError;
 
 use axum::Router;
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::net::TcpListener;
@@ -63,9 +62,8 @@ pub struct AppState {
     pub clock: Clock,
     pub live: broadcast::Sender<Arc<LiveEvent>>,
     pub zones: Arc<RwLock<Arc<Zones>>>,
-    /// (track id, zone id) pairs where the aircraft is currently inside, so that only entries alert.
-    pub inside: Arc<Mutex<HashSet<(i64, i64)>>>,
-    pub binder: Arc<identity::Binder>,
+    /// The tracker and the alert rules (see [`fusion`]).
+    pub fusion: Arc<Mutex<fusion::Fusion>>,
     pub metrics: Arc<metrics::Metrics>,
     /// Turns true at shutdown so that endless responses (the live stream) end and let the server stop.
     pub closing: watch::Receiver<bool>,
@@ -81,17 +79,25 @@ impl AppState {
     pub fn new(store: store::Store, config: Config, clock: Clock) -> anyhow::Result<AppState> {
         let (live, _) = broadcast::channel(16 * 1024);
         let (closing_tx, closing) = watch::channel(false);
+        let boot = clock();
+        let lists = (
+            load_list(&store, fusion::ALLOWLIST_KEY)?,
+            load_list(&store, fusion::WATCHLIST_KEY)?,
+        );
         let s = AppState {
             store,
-            config: Arc::new(config),
+            config: Arc::new(config.clone()),
             clock,
             live,
             zones: Arc::new(RwLock::new(Arc::new(Zones {
                 rows: Vec::new(),
                 index: track::zones::ZoneIndex::new(Vec::new()),
             }))),
-            inside: Arc::new(Mutex::new(HashSet::new())),
-            binder: Arc::new(identity::Binder::default()),
+            fusion: Arc::new(Mutex::new(fusion::Fusion::new(
+                config.tracker(),
+                config.alerts(lists.0, lists.1),
+                boot,
+            ))),
             metrics: Arc::new(metrics::Metrics::new()),
             closing,
             closing_tx: Arc::new(closing_tx),
@@ -116,6 +122,18 @@ impl AppState {
     }
 }
 
+/// Reads one alert list from the settings table (missing: empty).
+fn load_list(
+    store: &store::Store,
+    key: &str,
+) -> anyhow::Result<std::collections::BTreeSet<track::Identity>> {
+    let Some(v) = store.setting(key)? else {
+        return Ok(Default::default());
+    };
+    let items: Vec<String> = serde_json::from_str(&v)?;
+    fusion::parse_list(&items).map_err(|e| anyhow::anyhow!("setting {key}: {e:?}"))
+}
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     routes::router(state)
@@ -132,6 +150,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let closer = state.clone();
+    let ticker = tokio::spawn(tick_loop(state.clone()));
     let router = app(state);
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
@@ -140,6 +159,7 @@ pub async fn serve(
             closer.close_streams();
         })
         .await?;
+    ticker.abort();
     Ok(())
 }
 
@@ -157,6 +177,11 @@ pub async fn run(
     let listener = TcpListener::bind(config.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "skytrace server listening");
     let state = AppState::new(store, config, system_clock())?;
+    // The tracker that knew the open tracks ended with the previous process.
+    let closed = state.store.close_open_tracks().done().await?;
+    if closed > 0 {
+        tracing::info!(closed, "closed the tracks of the previous run");
+    }
     let retention = tokio::spawn(retention_loop(state.clone()));
     let r = serve(listener, state, shutdown).await;
     retention.abort();
@@ -180,6 +205,15 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Applies the tracker's timeouts once a second.
+async fn tick_loop(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        routes::ingest::tick(&state).await;
+    }
 }
 
 async fn retention_loop(state: AppState) {

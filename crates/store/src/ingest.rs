@@ -45,9 +45,9 @@ pub struct IngestOutcome {
 }
 
 pub(crate) const TRACK_COLS: &str = "id, key, uas_id, lat, lon, alt_m, operator_lat, operator_lon, home_lat, \
-                                     home_lon, transports, sensors, first_seen_ms, last_seen_ms, detections";
+                                     home_lon, transports, sensors, first_seen_ms, last_seen_ms, detections, state";
 
-fn json_list(s: &str) -> Vec<String> {
+pub(crate) fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
@@ -68,6 +68,7 @@ pub(crate) fn track_from(r: &Row<'_>) -> rusqlite::Result<TrackRow> {
         first_seen_ms: r.get(12)?,
         last_seen_ms: r.get(13)?,
         detections: r.get(14)?,
+        state: r.get(15)?,
     })
 }
 
@@ -219,7 +220,7 @@ fn ingest_tx(
                home_lon = CASE WHEN ?8 IS NOT NULL AND (?13 >= last_seen_ms OR home_lat IS NULL) THEN ?9 ELSE home_lon END, \
                transports = ?10, sensors = ?11, \
                first_seen_ms = min(first_seen_ms, ?12), last_seen_ms = max(last_seen_ms, ?13), \
-               detections = detections + ?14 \
+               detections = detections + ?14, state = 'active' \
              WHERE id = ?1"
         )?;
         let mut get =

@@ -11,7 +11,7 @@
 //! The schema is versioned ([`schema`]). Tables: users (argon2 password hashes), tokens (SHA-256 of session
 //! and API tokens), sensors (SHA-256 of their tokens, last heartbeat), detections (one row per ingested
 //! detection line, unique per sensor and sequence number, so a replayed batch is stored once), tracks (the
-//! current state of each aircraft as columns), zones, alerts, audit and settings.
+//! current state of each aircraft as columns, kept in step with the server's tracker by [`lifecycle`]), zones, alerts, audit and settings.
 //!
 //! Row types ([`User`], [`Sensor`], [`TrackRow`], [`ZoneRow`], [`AlertRow`], [`AuditRow`], ...) are plain
 //! data; the `server` crate converts them into its JSON DTOs. [`admin`] has the blocking functions that the
@@ -25,12 +25,14 @@
 pub mod admin;
 mod auth;
 mod ingest;
+mod lifecycle;
 mod queries;
 pub mod schema;
 mod writer;
 
 pub use auth::{hash_password, verify_password, TokenKind};
 pub use ingest::{IngestOutcome, NewDetection, TrackFacts};
+pub use lifecycle::MergedTracks;
 pub use writer::Ticket;
 
 use rusqlite::{Connection, OpenFlags};
@@ -154,6 +156,8 @@ pub struct TrackRow {
     pub first_seen_ms: i64,
     pub last_seen_ms: i64,
     pub detections: i64,
+    /// Where the track is in its life: `active`, `lost` or `closed` (the tracker's state, stored as text).
+    pub state: String,
 }
 
 /// One position of a track's path.
@@ -222,6 +226,9 @@ pub struct NewAlert {
     pub kind: String,
     pub zone_id: Option<i64>,
     pub track_id: Option<i64>,
+    /// The track by its key ([`TrackRow::key`]), used when `track_id` is `None`: the caller may know a
+    /// track only by the key it ingested under, before the row id exists.
+    pub track_key: Option<String>,
     pub time_ms: i64,
     pub details: Option<String>,
 }

@@ -81,6 +81,28 @@ impl Store {
         })
     }
 
+    /// The sequence numbers in `from..=to` already stored for a sensor (a resent batch).
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn existing_seqs(
+        &self,
+        sensor_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<std::collections::HashSet<i64>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT seq FROM detections WHERE sensor_id = ?1 AND seq BETWEEN ?2 AND ?3",
+            )?;
+            let rows = st
+                .query_map(params![sensor_id, from, to], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+    }
+
     /// One track.
     ///
     /// # Errors
@@ -238,9 +260,15 @@ impl Store {
                 "INSERT INTO alerts(kind, zone_id, track_id, time_ms, details) VALUES (?1, ?2, ?3, ?4, ?5) \
                  RETURNING {ALERT_COLS}"
             ))?;
+            let mut by_key = c.prepare_cached("SELECT id FROM tracks WHERE key = ?1")?;
             let mut out = Vec::with_capacity(alerts.len());
             for a in alerts {
-                out.push(st.query_row(params![a.kind, a.zone_id, a.track_id, a.time_ms, a.details], alert_from)?);
+                let track_id = match (a.track_id, &a.track_key) {
+                    (Some(id), _) => Some(id),
+                    (None, Some(k)) => by_key.query_row([k], |r| r.get::<_, i64>(0)).optional()?,
+                    (None, None) => None,
+                };
+                out.push(st.query_row(params![a.kind, a.zone_id, track_id, a.time_ms, a.details], alert_from)?);
             }
             Ok(out)
         })

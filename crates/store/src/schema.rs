@@ -107,6 +107,11 @@ CREATE TABLE settings(
     value TEXT NOT NULL
 );
 "#,
+    // 2: the tracker's state of each track (active, lost, closed).
+    r#"
+ALTER TABLE tracks ADD COLUMN state TEXT NOT NULL DEFAULT 'active';
+CREATE INDEX detections_track ON detections(track_id);
+"#,
 ];
 
 /// The version this build of the code expects.

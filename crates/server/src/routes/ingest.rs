@@ -60,7 +60,10 @@ fn parse_seq(v: Option<&str>) -> Result<i64, ApiError> {
         })
 }
 
-/// Parses, stores and publishes one batch. Shared by the HTTP and WebSocket endpoints.
+/// Parses, tracks, stores and publishes one batch. Shared by the HTTP and WebSocket endpoints.
+///
+/// Lines already stored (a resent batch) are not shown to the tracker again, so a replay neither counts
+/// twice nor raises alerts twice.
 ///
 /// # Errors
 ///
@@ -71,7 +74,7 @@ pub async fn ingest_batch(
     first_seq: i64,
     text: &str,
 ) -> Result<Ack, ApiError> {
-    let mut items = Vec::new();
+    let mut parsed: Vec<(i64, contract::DetectionLine, &str)> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         let raw = raw.trim();
@@ -86,7 +89,7 @@ pub async fn ingest_batch(
                 field: Some(e.field.clone()),
             }
         })?;
-        let seq = i64::try_from(items.len())
+        let seq = i64::try_from(parsed.len())
             .ok()
             .and_then(|n| first_seq.checked_add(n))
             .ok_or_else(|| ApiError::BadRequest {
@@ -94,21 +97,62 @@ pub async fn ingest_batch(
                 line: Some(line_no),
                 field: Some("seq".into()),
             })?;
-        let time_ms = i64::try_from(d.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-        items.push(store::NewDetection {
-            seq,
-            time_ms,
-            transport: d.transport.clone(),
-            line: raw.to_owned(),
-            track: s.binder.facts(&d),
-        });
+        parsed.push((seq, d, raw));
     }
-    let lines = items.len();
-    let out = s
-        .store
-        .ingest(sensor.id, &sensor.name, s.now(), items)
-        .done()
-        .await?;
+    let lines = parsed.len();
+    let last_seq = parsed.last().map_or(first_seq, |p| p.0);
+    let known = s.store.existing_seqs(sensor.id, first_seq, last_seq)?;
+    let fresh: Vec<&contract::DetectionLine> = parsed
+        .iter()
+        .filter(|p| !known.contains(&p.0))
+        .map(|p| &p.1)
+        .collect();
+    let zones = s
+        .zones
+        .read()
+        .map(|z| z.clone())
+        .map_err(|_| ApiError::Internal("zone index lock poisoned".into()))?;
+    let now = s.now();
+    // The store jobs are submitted under the tracker's lock so that the writer applies them in the order
+    // the tracker decided them; they are awaited after it is released.
+    let (merges, stored, alerts) = {
+        let mut fusion = s
+            .fusion
+            .lock()
+            .map_err(|_| ApiError::Internal("tracker lock poisoned".into()))?;
+        let plan = fusion.ingest(&sensor.name, &fresh, &zones.index, now);
+        let mut facts = plan.facts.into_iter();
+        let items: Vec<store::NewDetection> = parsed
+            .iter()
+            .map(|(seq, d, raw)| store::NewDetection {
+                seq: *seq,
+                time_ms: i64::try_from(d.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+                transport: d.transport.clone(),
+                line: (*raw).to_owned(),
+                track: if known.contains(seq) {
+                    None
+                } else {
+                    facts.next().flatten()
+                },
+            })
+            .collect();
+        let merges: Vec<_> = plan
+            .merges
+            .iter()
+            .map(|(into, from)| s.store.merge_tracks(into, from))
+            .collect();
+        let stored = s.store.ingest(sensor.id, &sensor.name, now, items);
+        let alerts = (!plan.alerts.is_empty()).then(|| s.store.add_alerts(plan.alerts));
+        (merges, stored, alerts)
+    };
+    for m in merges {
+        match m.done().await {
+            Ok(Some(m)) => s.publish(LiveEvent::Track(m.survivor)),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "could not merge track rows"),
+        }
+    }
+    let out = stored.done().await?;
     s.metrics.batches.inc();
     s.metrics.stored.inc_by(out.stored as u64);
     s.metrics.duplicates.inc_by(out.duplicates as u64);
@@ -118,11 +162,45 @@ pub async fn ingest_batch(
         stored: out.stored,
         duplicates: out.duplicates,
     };
-    super::zones::check(s, &out.tracks).await;
     for t in out.tracks {
         s.publish(LiveEvent::Track(t));
     }
+    if let Some(alerts) = alerts {
+        // The batch is committed and will be acknowledged; a failure here is logged, not returned.
+        match alerts.done().await {
+            Ok(rows) => {
+                s.metrics.alerts.inc_by(rows.len() as u64);
+                for a in rows {
+                    s.publish(LiveEvent::Alert(a));
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not record alerts"),
+        }
+    }
     Ok(ack)
+}
+
+/// Applies the tracker's timeouts now: records lost and closed tracks and publishes them. Called once a
+/// second by the server, and by tests with a controlled clock.
+pub async fn tick(s: &AppState) {
+    let ticket = {
+        let Ok(mut fusion) = s.fusion.lock() else {
+            return;
+        };
+        let plan = fusion.tick(s.now());
+        if plan.states.is_empty() {
+            return;
+        }
+        s.store.set_track_states(plan.states)
+    };
+    match ticket.done().await {
+        Ok(rows) => {
+            for t in rows {
+                s.publish(LiveEvent::Track(t));
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not record track states"),
+    }
 }
 
 async fn ingest(

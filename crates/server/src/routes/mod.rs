@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod audit;
 pub mod export;
 pub mod ingest;
+pub mod lists;
 pub mod openapi;
 pub mod sensors;
 pub mod stream;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tracks::router())
         .merge(zones::router())
         .merge(alerts::router())
+        .merge(lists::router())
         .merge(audit::router())
         .merge(export::router())
         .merge(stream::router())

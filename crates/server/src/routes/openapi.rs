@@ -84,6 +84,8 @@ pub fn document() -> Value {
             "/zones/{id}": { "delete": op("Delete a zone", "zones", user) },
             "/alerts": { "get": op("Alerts, newest first", "alerts", user) },
             "/alerts/{id}/ack": { "post": op("Acknowledge an alert", "alerts", user) },
+            "/lists": { "get": op("Alert allowlist and watchlist (kind:value identities)", "alerts", user),
+                "put": op("Replace the alert lists (admin, operator)", "alerts", user) },
             "/audit": { "get": op("Audit log (admin)", "audit", user) },
             "/export": { "get": export },
             "/export/tracks/{id}": { "get": export_track },

@@ -37,6 +37,8 @@ pub struct TrackDto {
     pub first_seen: String,
     pub last_seen: String,
     pub detections: i64,
+    /// `active`, `lost` (not heard for a while) or `closed` (gone; a new broadcast starts a new track).
+    pub state: String,
 }
 
 impl TrackDto {
@@ -59,6 +61,7 @@ impl TrackDto {
             first_seen: crate::rfc3339(t.first_seen_ms),
             last_seen: crate::rfc3339(t.last_seen_ms),
             detections: t.detections,
+            state: t.state.clone(),
         }
     }
 

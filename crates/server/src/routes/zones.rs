@@ -1,16 +1,16 @@
-//! Zones: create from a GeoJSON Feature, list, delete; and the zone-entry check run after each batch.
+//! Zones: create from a GeoJSON Feature, list, delete. The zone rules run in [`crate::fusion`] on the index
+//! kept here.
 
 use crate::auth::Caller;
-use crate::{ApiError, AppState, LiveEvent, Zones};
+use crate::{ApiError, AppState, Zones};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde::Serialize;
 use std::sync::Arc;
-use store::{Role, TrackRow};
+use store::Role;
 use track::zones::{Zone, ZoneId, ZoneIndex};
-use track::LatLon;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -66,63 +66,6 @@ pub fn reload(s: &AppState) -> anyhow::Result<()> {
         *w = z;
     }
     Ok(())
-}
-
-/// Records and publishes a `zone-enter` alert for each track that is now inside a zone it was not inside
-/// before. Failures are logged: the batch is already committed and acknowledged.
-pub async fn check(s: &AppState, tracks: &[TrackRow]) {
-    let zones = match s.zones.read() {
-        Ok(z) => z.clone(),
-        Err(_) => return,
-    };
-    if zones.index.is_empty() {
-        return;
-    }
-    let mut new = Vec::new();
-    if let Ok(mut inside) = s.inside.lock() {
-        for t in tracks {
-            let (Some(lat), Some(lon)) = (t.lat, t.lon) else {
-                continue;
-            };
-            let now_in: Vec<i64> = zones
-                .index
-                .containing(LatLon::new(lat, lon))
-                .filter_map(|z| z.id.0.parse::<i64>().ok())
-                .collect();
-            inside.retain(|(tid, zid)| *tid != t.id || now_in.contains(zid));
-            for zid in now_in {
-                if inside.insert((t.id, zid)) {
-                    let name = zones
-                        .rows
-                        .iter()
-                        .find(|r| r.id == zid)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default();
-                    new.push(store::NewAlert {
-                        kind: "zone-enter".into(),
-                        zone_id: Some(zid),
-                        track_id: Some(t.id),
-                        time_ms: t.last_seen_ms,
-                        details: Some(
-                            serde_json::json!({ "zone": name, "uas_id": t.uas_id }).to_string(),
-                        ),
-                    });
-                }
-            }
-        }
-    }
-    if new.is_empty() {
-        return;
-    }
-    match s.store.add_alerts(new).done().await {
-        Ok(rows) => {
-            s.metrics.alerts.inc_by(rows.len() as u64);
-            for a in rows {
-                s.publish(LiveEvent::Alert(a));
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "could not record zone alerts"),
-    }
 }
 
 async fn list(State(s): State<AppState>, _c: Caller) -> Result<Json<Vec<ZoneDto>>, ApiError> {
@@ -215,8 +158,5 @@ async fn remove(
         .done()
         .await?;
     reload(&s).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Ok(mut inside) = s.inside.lock() {
-        inside.retain(|(_, z)| *z != id);
-    }
     Ok(Json(serde_json::json!({ "deleted": id })))
 }

@@ -57,11 +57,25 @@ pub fn rid_full(t_ms: i64, mac: &str, uas_id: &str, lat: f64, lon: f64, op: (f64
     }))
 }
 
-/// A legacy-BLE Remote ID frame with only a Location message.
+/// A Wi-Fi beacon Remote ID frame with only a Location message (the same radio as [`rid_full`], so the
+/// tracker may bind it through the MAC: MACs are compared within one link layer).
 pub fn rid_location(t_ms: i64, mac: &str, lat: f64, lon: f64) -> String {
+    location_on("wifi-beacon", t_ms, mac, lat, lon)
+}
+
+/// A Remote ID frame on `transport` with only a Location message.
+pub fn location_on(transport: &str, t_ms: i64, mac: &str, lat: f64, lon: f64) -> String {
     line(json!({
-        "time": rfc3339(t_ms), "frame": 2, "transport": "ble-legacy", "mac": mac,
+        "time": rfc3339(t_ms), "frame": 2, "transport": transport, "mac": mac,
         "messages": [ { "type": "location", "lat": lat, "lon": lon } ]
+    }))
+}
+
+/// A Remote ID frame on `transport` with only a Basic ID of `id_type`.
+pub fn basic_id_on(transport: &str, t_ms: i64, mac: &str, id_type: u8, uas_id: &str) -> String {
+    line(json!({
+        "time": rfc3339(t_ms), "frame": 3, "transport": transport, "mac": mac,
+        "messages": [ { "type": "basic-id", "id_type": id_type, "uas_id": uas_id } ]
     }))
 }
 

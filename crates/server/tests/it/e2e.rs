@@ -1,6 +1,8 @@
 //! End to end: a real server on 127.0.0.1:0, a real HTTP client.
 
-use crate::common::{batch, fixture, now_ms, rid_full, rid_location, Fixture, PASSWORD};
+use crate::common::{
+    basic_id_on, batch, fixture, location_on, now_ms, rid_full, rid_location, Fixture, PASSWORD,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 use server::Config;
@@ -62,10 +64,14 @@ impl Running {
     }
 
     async fn ingest(&self, seq: i64, body: String) -> (StatusCode, Value) {
+        self.ingest_as(&self.f.sensor_token, seq, body).await
+    }
+
+    async fn ingest_as(&self, token: &str, seq: i64, body: String) -> (StatusCode, Value) {
         let r = self
             .client
             .post(format!("{}/ingest?seq={seq}", self.base))
-            .bearer_auth(&self.f.sensor_token)
+            .bearer_auth(token)
             .body(body)
             .send()
             .await
@@ -119,7 +125,7 @@ async fn pilots_zones_replays_and_rejections_end_to_end() {
         .as_i64()
         .expect("id");
 
-    // The aircraft is first seen 5 km away, then (a Location-only BLE frame from the same MAC) inside.
+    // The aircraft is first seen 5 km away, then (Location-only frames from the same MAC) inside.
     let t = now_ms();
     let mac = "aa:bb:cc:dd:ee:01";
     let b1 = batch(&[
@@ -187,10 +193,8 @@ async fn pilots_zones_replays_and_rejections_end_to_end() {
         tv["operator_lat"].is_null() && tv["operator_lon"].is_null(),
         "{tv}"
     );
-    assert_eq!(
-        tv["transports"],
-        serde_json::json!(["ble-legacy", "wifi-beacon"])
-    );
+    assert_eq!(tv["transports"], serde_json::json!(["wifi-beacon"]));
+    assert_eq!(tv["state"].as_str(), Some("active"));
     assert_eq!(tv["sensors"], serde_json::json!(["mast-1"]));
     let tracks_o = s.get("/tracks?active=true", &op).await;
     assert_eq!(
@@ -207,16 +211,23 @@ async fn pilots_zones_replays_and_rejections_end_to_end() {
     assert_eq!(pilot_reads(&audit, "op"), 2, "{audit}");
     assert_eq!(pilot_reads(&audit, "viewer"), 0);
 
-    // Entering the zone raised exactly one alert (the second position inside is not a new entry).
+    // Entering the zone raised one zone-enter and one aircraft-in-zone alert; the second position inside
+    // is neither a new entry nor, within the cooldown, a new in-zone alert.
     let alerts = s.get("/alerts", &viewer).await;
-    assert_eq!(alerts.as_array().map(Vec::len), Some(1), "{alerts}");
+    let mut got: Vec<(Option<&str>, Option<i64>, Option<i64>)> = alerts
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| (a["kind"].as_str(), a["zone"].as_i64(), a["track"].as_i64()))
+        .collect();
+    got.sort();
     assert_eq!(
-        (
-            alerts[0]["kind"].as_str(),
-            alerts[0]["zone"].as_i64(),
-            alerts[0]["track"].as_i64()
-        ),
-        (Some("zone-enter"), Some(zone_id), tv["id"].as_i64())
+        got,
+        vec![
+            (Some("aircraft-in-zone"), Some(zone_id), tv["id"].as_i64()),
+            (Some("zone-enter"), Some(zone_id), tv["id"].as_i64()),
+        ],
+        "{alerts}"
     );
 
     // Path and exports.
@@ -405,5 +416,127 @@ async fn websocket_ingest_acknowledges_each_batch() {
     assert_eq!(answers[3]["field"].as_str(), Some("seq"), "{answers:?}");
     assert_eq!(s.f.state.store.detection_count().expect("count"), 2);
     ws.close(None).await.expect("close");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn one_serial_over_ble_and_wifi_from_two_sensors_is_one_track() {
+    let s = start(Config::default()).await;
+    let viewer = s.login("viewer").await;
+    let (_, mast2) =
+        s.f.state
+            .store
+            .add_sensor("mast-2", 0)
+            .done()
+            .await
+            .expect("sensor");
+    let t = now_ms();
+    let serial = "1596F-SER-9";
+    // mast-1 hears the Wi-Fi beacon with the serial.
+    let (st, _) = s
+        .ingest(
+            1,
+            batch(&[rid_full(
+                t,
+                "aa:bb:cc:00:00:01",
+                serial,
+                48.0,
+                2.0,
+                (48.001, 2.001),
+            )]),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // mast-2 hears the BLE side: first a Location from a BLE address not seen before (its own anonymous
+    // track), then the Basic ID with the same serial from that address, which merges the two.
+    let (st, _) = s
+        .ingest_as(
+            &mast2,
+            1,
+            batch(&[location_on(
+                "ble-legacy",
+                t + 500,
+                "c0:00:00:00:00:02",
+                48.0005,
+                2.0005,
+            )]),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let before = s.get("/tracks", &viewer).await;
+    assert_eq!(before.as_array().map(Vec::len), Some(2), "{before}");
+    let (st, _) = s
+        .ingest_as(
+            &mast2,
+            2,
+            batch(&[basic_id_on(
+                "ble-legacy",
+                t + 600,
+                "c0:00:00:00:00:02",
+                1,
+                serial,
+            )]),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+
+    let tracks = s.get("/tracks", &viewer).await;
+    assert_eq!(tracks.as_array().map(Vec::len), Some(1), "{tracks}");
+    let tr = &tracks[0];
+    assert_eq!(
+        (
+            tr["uas_id"].as_str(),
+            tr["detections"].as_i64(),
+            tr["state"].as_str()
+        ),
+        (Some(serial), Some(3), Some("active"))
+    );
+    assert_eq!(
+        tr["transports"],
+        serde_json::json!(["ble-legacy", "wifi-beacon"])
+    );
+    assert_eq!(tr["sensors"], serde_json::json!(["mast-1", "mast-2"]));
+    assert_eq!(
+        (tr["lat"].as_f64(), tr["lon"].as_f64()),
+        (Some(48.0005), Some(2.0005))
+    );
+    // Both positions, from both sensors, are the track's history.
+    let path = s.get(&format!("/tracks/{}/path", tr["id"]), &viewer).await;
+    assert_eq!(path.as_array().map(Vec::len), Some(2), "{path}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn two_aircraft_behind_one_relay_mac_are_two_tracks() {
+    let s = start(Config::default()).await;
+    let viewer = s.login("viewer").await;
+    let t = now_ms();
+    // The herlev relay pattern: one Wi-Fi transmitter forwards a type-0 ("none") AirPlate ID and a drone
+    // with a serial number, each with its own Location.
+    let mac = "24:0a:c4:00:00:07";
+    let lines = [
+        basic_id_on("wifi-beacon", t, mac, 0, "AIRPLATE-7"),
+        location_on("wifi-beacon", t + 10, mac, 55.73, 12.39),
+        basic_id_on("wifi-beacon", t + 20, mac, 1, "1581F-DRONE-2"),
+        location_on("wifi-beacon", t + 30, mac, 55.74, 12.40),
+    ];
+    let (st, ack) = s.ingest(1, batch(&lines)).await;
+    assert_eq!((st, ack["stored"].as_u64()), (StatusCode::OK, Some(4)));
+    let tracks = s.get("/tracks", &viewer).await;
+    let mut got: Vec<(Option<&str>, Option<i64>)> = tracks
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|t| (t["uas_id"].as_str(), t["detections"].as_i64()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (Some("1581F-DRONE-2"), Some(2)),
+            (Some("AIRPLATE-7"), Some(2))
+        ],
+        "{tracks}"
+    );
     s.stop().await;
 }

@@ -182,6 +182,7 @@ fn zones_alerts_audit_and_settings_round_trip() {
             kind: "zone-enter".into(),
             zone_id: Some(z.id),
             track_id: Some(3),
+            track_key: None,
             time_ms: 100,
             details: None,
         }])

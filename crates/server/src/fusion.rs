@@ -1,0 +1,460 @@
+//! Fusion: ingested detection lines become [`track::Observation`]s ([`observation`]), go through the
+//! [`track::Tracker`] (one track per aircraft, identity binding, merges, timeouts) and the
+//! [`track::AlertEngine`] (zone, pilot, dwell, unknown-aircraft and watchlist rules), and come out as a
+//! [`Plan`] of store writes.
+//!
+//! [`Fusion`] is pure state behind one mutex in [`crate::AppState`]: the tracker costs well under a
+//! microsecond per observation, so a lock held for one batch is cheaper than an actor's channel hops. The
+//! store jobs of a batch are submitted while the lock is held, so the writer sees merges, detections and
+//! state changes in the order the tracker decided them.
+//!
+//! Track rows are keyed `<boot>-<n>`: `n` is the tracker's [`TrackId`] and `boot` the server's start time
+//! in ms, so the keys of two server runs never collide. A server run does not inherit the tracks of the
+//! previous one ([`crate::run`] closes them at start).
+
+use crate::ApiError;
+use contract::{DetectionLine, Message};
+use std::collections::{BTreeSet, HashMap};
+use store::{NewAlert, TrackFacts};
+use track::zones::ZoneIndex;
+use track::{
+    AlertConfig, AlertEngine, AuthPage, HeightRef, Identity, LatLon, Observation, PilotKind,
+    PilotPosition, Position, ReportedTime, Track, TrackEvent, TrackId, TrackState, Tracker,
+    TrackerConfig, Transport, UaType, UnixMs,
+};
+
+/// The settings keys of the alert lists (JSON arrays of `kind:value` strings).
+pub const ALLOWLIST_KEY: &str = "alerts.allowlist";
+/// See [`ALLOWLIST_KEY`].
+pub const WATCHLIST_KEY: &str = "alerts.watchlist";
+
+/// The tracker, the alert engine and what ties their ids to store rows.
+pub struct Fusion {
+    tracker: Tracker,
+    alerts: AlertEngine,
+    boot: i64,
+}
+
+/// What one batch or one tick asks of the store, in order.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Track rows to merge, `(into, from)` keys, in the order the tracker merged them.
+    pub merges: Vec<(String, String)>,
+    /// The track facts of each input line (same order), `None` for a line bound to no track.
+    pub facts: Vec<Option<TrackFacts>>,
+    /// New states by key (`active`, `lost`, `closed`).
+    pub states: Vec<(String, String)>,
+    /// Alerts, tracks named by key.
+    pub alerts: Vec<NewAlert>,
+}
+
+fn state_name(s: TrackState) -> &'static str {
+    match s {
+        TrackState::Active => "active",
+        TrackState::Lost => "lost",
+        TrackState::Closed => "closed",
+    }
+}
+
+/// Parses a list entry `kind:value` (kinds as [`Identity::kind`], e.g. `serial:1596F...`).
+///
+/// # Errors
+///
+/// A message naming the entry when the kind is unknown or the value empty.
+pub fn parse_identity(s: &str) -> Result<Identity, String> {
+    let (kind, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("{s:?}: expected kind:value, e.g. serial:1596F123"))?;
+    let v = value.to_owned();
+    let id = match kind {
+        "serial" => Identity::Serial(v),
+        "caa-registration" => Identity::CaaRegistration(v),
+        "utm-uuid" => Identity::UtmUuid(v),
+        "session-id" => Identity::SessionId(v),
+        "dji-serial" => Identity::DjiSerial(v),
+        "french-id" => Identity::FrenchId(v),
+        "dji-session-hash" => Identity::DjiSessionHash(v),
+        "unlabelled" => Identity::Unlabelled(v),
+        "operator-id" => Identity::OperatorId(v),
+        other => return Err(format!("{s:?}: unknown identity kind {other:?}")),
+    };
+    id.normalized()
+        .ok_or_else(|| format!("{s:?}: empty identity"))
+}
+
+/// Parses a stored or posted list.
+///
+/// # Errors
+///
+/// See [`parse_identity`].
+pub fn parse_list(items: &[String]) -> Result<BTreeSet<Identity>, ApiError> {
+    items
+        .iter()
+        .map(|s| parse_identity(s.trim()).map_err(ApiError::bad))
+        .collect()
+}
+
+/// The identity shown as a track's `uas_id`: the first of the aircraft identities in order of strength
+/// (serial, CAA registration, UTM UUID, session ID, DJI serial, French ID, weak text); a session hash of
+/// an encrypted DJI link is not an aircraft ID and is not shown.
+fn display_id(t: &Track) -> Option<String> {
+    const ORDER: [&str; 7] = [
+        "serial",
+        "caa-registration",
+        "utm-uuid",
+        "session-id",
+        "dji-serial",
+        "french-id",
+        "unlabelled",
+    ];
+    ORDER
+        .iter()
+        .find_map(|k| t.identity(k))
+        .map(|i| i.value().to_owned())
+}
+
+fn point(lat: Option<f64>, lon: Option<f64>) -> Option<LatLon> {
+    match (lat, lon) {
+        // (0, 0) is F3411's "unknown" and DJI's "no fix yet".
+        (Some(a), Some(o)) if !(a == 0.0 && o == 0.0) => Some(LatLon::new(a, o)),
+        _ => None,
+    }
+}
+
+fn text(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn unix_ms(t: time::OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+/// Converts one detection line heard by `sensor` into an observation; every message of the line adds its
+/// facts (one frame or pack is one observation, so identities carried together are known to belong
+/// together).
+pub fn observation(line: &DetectionLine, sensor: &str) -> Observation {
+    let mut o = Observation::new(
+        sensor,
+        UnixMs(unix_ms(line.time)),
+        Transport::parse(&line.transport),
+    );
+    o.mac = line.mac.as_deref().and_then(|m| m.parse().ok());
+    o.rssi_dbm = line.rssi_dbm;
+    o.counter = line.counter;
+    let mut system_time: Option<ReportedTime> = None;
+    for m in &line.messages {
+        match m {
+            Message::BasicId(b) => {
+                if let Some(id) = text(&b.uas_id) {
+                    o.identities.push(match b.id_type {
+                        Some(1) => Identity::Serial(id),
+                        Some(2) => Identity::CaaRegistration(id),
+                        Some(3) => Identity::UtmUuid(id),
+                        Some(4) => Identity::SessionId(id),
+                        // Type 0 ("none") with text, or a type this build does not know: a weak hint.
+                        _ => Identity::Unlabelled(id),
+                    });
+                }
+                if let Some(t) = b.ua_type {
+                    o.ua_type = Some(UaType::from_code(t));
+                }
+            }
+            Message::Location(l) => {
+                if let Some(p) = point(l.lat, l.lon) {
+                    o.position = Some(Position {
+                        point: p,
+                        alt_geo_m: l.alt_geo_m,
+                        alt_baro_m: l.alt_baro_m,
+                        height_m: l.height_m,
+                        height_ref: match l.height_ref.as_deref() {
+                            Some("takeoff") => Some(HeightRef::AboveTakeoff),
+                            Some("ground") => Some(HeightRef::AboveGround),
+                            _ => None,
+                        },
+                    });
+                }
+                o.velocity.speed_mps = l.speed_mps.or(o.velocity.speed_mps);
+                o.velocity.track_deg = l.track_deg.or(o.velocity.track_deg);
+                o.velocity.vspeed_mps = l.vspeed_mps.or(o.velocity.vspeed_mps);
+                if let Some(s) = l.timestamp_s.filter(|s| (0.0..=3600.0).contains(s)) {
+                    // In range by the filter, so the cast cannot truncate.
+                    o.reported_time =
+                        Some(ReportedTime::TenthsAfterHour((s * 10.0).round() as u16));
+                }
+            }
+            Message::Auth(a) => {
+                if let (Some(auth_type), Some(page)) = (a.auth_type, a.page) {
+                    o.auth_pages.push(AuthPage {
+                        auth_type,
+                        page,
+                        last_page_index: a.last_page_index,
+                        data: a
+                            .data_hex
+                            .as_deref()
+                            .and_then(|h| hex::decode(h).ok())
+                            .unwrap_or_default(),
+                    });
+                }
+            }
+            Message::SelfId(s) => {
+                if let Some(d) = text(&s.description) {
+                    o.self_id = Some(d);
+                }
+            }
+            Message::System(s) => {
+                if let Some(p) = point(s.operator_lat, s.operator_lon) {
+                    o.pilot = Some(PilotPosition {
+                        point: p,
+                        alt_geo_m: s.operator_alt_geo_m,
+                        // F3411 code 0 (take-off) is also what a System message without the field means.
+                        kind: PilotKind::from_code(s.operator_location_type.unwrap_or(0)),
+                    });
+                }
+                system_time = s
+                    .timestamp
+                    .and_then(|t| u32::try_from(t).ok())
+                    .map(ReportedTime::OdidEpochSeconds);
+            }
+            Message::OperatorId(op) => {
+                if let Some(id) = text(&op.operator_id) {
+                    o.identities.push(Identity::OperatorId(id));
+                }
+            }
+            Message::DjiTelemetry(t) => {
+                if let Some(sn) = text(&t.serial) {
+                    o.identities.push(Identity::DjiSerial(sn));
+                }
+                if let Some(p) = point(t.lat, t.lon) {
+                    o.position = Some(Position {
+                        point: p,
+                        // DJI's altitude is barometric; its height is above the home point.
+                        alt_geo_m: None,
+                        alt_baro_m: t.altitude_m,
+                        height_m: t.height_m,
+                        height_ref: t.height_m.map(|_| HeightRef::AboveTakeoff),
+                    });
+                }
+                o.velocity.speed_mps = t.speed_mps;
+                o.velocity.vspeed_mps = t.v_up_mps;
+                if let (Some(n), Some(e)) = (t.v_north_mps, t.v_east_mps) {
+                    if n != 0.0 || e != 0.0 {
+                        o.velocity.track_deg = Some(e.atan2(n).to_degrees().rem_euclid(360.0));
+                    }
+                }
+                if let Some(p) = point(t.operator_lat, t.operator_lon) {
+                    o.pilot = Some(PilotPosition {
+                        point: p,
+                        alt_geo_m: None,
+                        kind: PilotKind::Live,
+                    });
+                }
+                o.home = point(t.home_lat, t.home_lon);
+                o.model = text(&t.product);
+                if let Some(ms) = t
+                    .app_gps_time_ms
+                    .filter(|ms| *ms > 0)
+                    .and_then(|ms| i64::try_from(ms).ok())
+                {
+                    o.reported_time = Some(ReportedTime::Absolute(UnixMs(ms)));
+                }
+            }
+            Message::DjiInfo(i) => {
+                if let Some(sn) = text(&i.serial) {
+                    o.identities.push(Identity::DjiSerial(sn));
+                }
+            }
+            Message::DjiEncrypted(e) => {
+                if let Some(h) = text(&e.session_hash) {
+                    o.identities.push(Identity::DjiSessionHash(h));
+                }
+            }
+            Message::FrBeacon(b) => {
+                if let Some(id) = text(&b.fr_id).or_else(|| text(&b.serial)) {
+                    o.identities.push(Identity::FrenchId(id));
+                }
+                if let Some(p) = point(b.lat, b.lon) {
+                    o.position = Some(Position {
+                        point: p,
+                        alt_geo_m: b.alt_msl_m,
+                        alt_baro_m: None,
+                        height_m: b.height_m,
+                        height_ref: b.height_m.map(|_| HeightRef::AboveTakeoff),
+                    });
+                }
+                o.velocity.speed_mps = b.speed_mps;
+                o.velocity.track_deg = b.course_deg;
+                if let Some(p) = point(b.takeoff_lat, b.takeoff_lon) {
+                    o.pilot = Some(PilotPosition {
+                        point: p,
+                        alt_geo_m: None,
+                        kind: PilotKind::Takeoff,
+                    });
+                }
+            }
+            Message::Unknown(_) => {}
+        }
+    }
+    if o.reported_time.is_none() {
+        o.reported_time = system_time;
+    }
+    o
+}
+
+/// Follows a chain of merges made within one batch to the surviving track.
+fn survivor(redirect: &HashMap<TrackId, TrackId>, mut id: TrackId) -> TrackId {
+    // Merges always go into an older (smaller) id, so the chain is finite; the bound is belt and braces.
+    for _ in 0..redirect.len() {
+        match redirect.get(&id) {
+            Some(next) if *next != id => id = *next,
+            _ => break,
+        }
+    }
+    id
+}
+
+impl Fusion {
+    /// A tracker and an alert engine with these settings; `boot` (server start, ms) prefixes the track keys.
+    pub fn new(tracker: TrackerConfig, alerts: AlertConfig, boot: i64) -> Fusion {
+        Fusion {
+            tracker: Tracker::new(tracker),
+            alerts: AlertEngine::new(alerts),
+            boot,
+        }
+    }
+
+    /// The store key of a tracker track.
+    pub fn key(&self, id: TrackId) -> String {
+        format!("{}-{}", self.boot, id.0)
+    }
+
+    /// The alert configuration in force.
+    pub fn alert_config(&self) -> &AlertConfig {
+        self.alerts.config()
+    }
+
+    /// Replaces the alert configuration (the allowlist and watchlist changed). The engine starts afresh:
+    /// zone stays and cooldowns are re-learnt from the next updates.
+    pub fn set_alert_config(&mut self, config: AlertConfig) {
+        self.alerts = AlertEngine::new(config);
+    }
+
+    /// Number of live tracks.
+    pub fn len(&self) -> usize {
+        self.tracker.len()
+    }
+
+    /// Whether the tracker holds no track.
+    pub fn is_empty(&self) -> bool {
+        self.tracker.is_empty()
+    }
+
+    fn alert_rows(&self, alerts: Vec<track::Alert>, track: &Track, out: &mut Vec<NewAlert>) {
+        for a in alerts {
+            let details = serde_json::json!({
+                "detail": a.details,
+                "restriction": a.restriction.as_ref().map(|r| format!("{r:?}")),
+                "uas_id": display_id(track),
+            });
+            out.push(NewAlert {
+                kind: a.kind.as_str().to_owned(),
+                zone_id: a.zone.and_then(|z| z.0.parse::<i64>().ok()),
+                track_id: None,
+                track_key: Some(self.key(a.track)),
+                time_ms: a.time.0,
+                details: Some(details.to_string()),
+            });
+        }
+    }
+
+    /// Runs a batch of lines from one sensor through the tracker and the alert rules at server time `now`.
+    pub fn ingest(
+        &mut self,
+        sensor: &str,
+        lines: &[&DetectionLine],
+        zones: &ZoneIndex,
+        now: i64,
+    ) -> Plan {
+        let mut plan = Plan::default();
+        let mut redirect: HashMap<TrackId, TrackId> = HashMap::new();
+        let mut bound: Vec<Option<(TrackId, TrackFacts)>> = Vec::with_capacity(lines.len());
+        for line in lines {
+            let obs = observation(line, sensor);
+            let events = self.tracker.ingest(&obs, UnixMs(now));
+            let mut target = None;
+            for e in &events {
+                self.alerts.observe(e);
+                match e {
+                    TrackEvent::Merged { into, from, .. } => {
+                        redirect.insert(*from, *into);
+                        plan.merges.push((self.key(*into), self.key(*from)));
+                    }
+                    TrackEvent::Updated { id, .. } => target = Some(*id),
+                    _ => {}
+                }
+            }
+            let Some(id) = target else {
+                bound.push(None);
+                continue;
+            };
+            let Some(track) = self.tracker.track(id) else {
+                bound.push(None);
+                continue;
+            };
+            // The rules run on the aircraft's (sensor's) time, so that dwell and schedules follow the
+            // flight even when a capture is replayed faster than real time.
+            let alerts = self.alerts.evaluate(track, zones, obs.received);
+            self.alert_rows(alerts, track, &mut plan.alerts);
+            let pos = obs.position.filter(|p| p.point.is_valid());
+            let pilot = obs.pilot.filter(|p| p.point.is_valid());
+            let home = obs.home.filter(LatLon::is_valid);
+            bound.push(Some((
+                id,
+                TrackFacts {
+                    key: String::new(),
+                    uas_id: display_id(track),
+                    lat: pos.map(|p| p.point.lat),
+                    lon: pos.map(|p| p.point.lon),
+                    alt_m: pos.and_then(|p| p.alt_geo_m.or(p.alt_baro_m)),
+                    operator_lat: pilot.map(|p| p.point.lat),
+                    operator_lon: pilot.map(|p| p.point.lon),
+                    home_lat: home.map(|h| h.lat),
+                    home_lon: home.map(|h| h.lon),
+                },
+            )));
+        }
+        // Keys are given last, so that a line bound to a track that a later line of the batch merged away
+        // is stored under the survivor.
+        plan.facts = bound
+            .into_iter()
+            .map(|b| {
+                b.map(|(id, mut f)| {
+                    f.key = self.key(survivor(&redirect, id));
+                    f
+                })
+            })
+            .collect();
+        plan
+    }
+
+    /// Applies the tracker's timeouts at server time `now`: state changes and closed tracks.
+    pub fn tick(&mut self, now: i64) -> Plan {
+        let mut plan = Plan::default();
+        for e in self.tracker.tick(UnixMs(now)) {
+            self.alerts.observe(&e);
+            match e {
+                TrackEvent::StateChanged { id, to, .. } => {
+                    plan.states.push((self.key(id), state_name(to).to_owned()));
+                }
+                TrackEvent::Closed(t) => {
+                    plan.states
+                        .push((self.key(t.id), state_name(TrackState::Closed).to_owned()));
+                }
+                _ => {}
+            }
+        }
+        plan
+    }
+}

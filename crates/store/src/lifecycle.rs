@@ -1,0 +1,144 @@
+//! Track life-cycle writes driven by the server's tracker: merging two track rows into one, recording
+//! state changes (active, lost, closed), and closing the tracks a previous server run left open.
+//!
+//! The tracker decides; the store only follows. Rows are addressed by their key ([`crate::TrackRow::key`])
+//! because the tracker knows its tracks by key before the writer has assigned row ids.
+
+use crate::ingest::{track_from, TRACK_COLS};
+use crate::{Result, Store, Ticket, TrackRow};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeSet;
+
+/// The result of [`Store::merge_tracks`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedTracks {
+    /// The surviving row, after the merge.
+    pub survivor: TrackRow,
+    /// The id of the row merged away (deleted), when it existed.
+    pub removed: Option<i64>,
+}
+
+fn row_by_key(c: &Connection, key: &str) -> rusqlite::Result<Option<TrackRow>> {
+    c.prepare_cached(&format!("SELECT {TRACK_COLS} FROM tracks WHERE key = ?1"))?
+        .query_row([key], track_from)
+        .optional()
+}
+
+fn union(a: &[String], b: &[String]) -> String {
+    let all: BTreeSet<&String> = a.iter().chain(b.iter()).collect();
+    serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())
+}
+
+fn merge_tx(c: &Connection, into: &str, from: &str) -> Result<Option<MergedTracks>> {
+    let Some(gone) = row_by_key(c, from)? else {
+        return Ok(row_by_key(c, into)?.map(|survivor| MergedTracks {
+            survivor,
+            removed: None,
+        }));
+    };
+    let Some(keep) = row_by_key(c, into)? else {
+        // The survivor has no row yet (its observations were all in batches not yet written): the merged-away
+        // row simply takes its key.
+        c.prepare_cached("UPDATE tracks SET key = ?2 WHERE id = ?1")?
+            .execute(params![gone.id, into])?;
+        return Ok(row_by_key(c, into)?.map(|survivor| MergedTracks {
+            survivor,
+            removed: None,
+        }));
+    };
+    c.prepare_cached("UPDATE detections SET track_id = ?1 WHERE track_id = ?2")?
+        .execute(params![keep.id, gone.id])?;
+    c.prepare_cached("UPDATE alerts SET track_id = ?1 WHERE track_id = ?2")?
+        .execute(params![keep.id, gone.id])?;
+    // Current values come from the row seen last; the other only fills gaps.
+    let newer = gone.last_seen_ms > keep.last_seen_ms;
+    let pick = |k: Option<f64>, g: Option<f64>| {
+        if (newer && g.is_some()) || k.is_none() {
+            g
+        } else {
+            k
+        }
+    };
+    let pos_from_gone = gone.lat.is_some() && (newer || keep.lat.is_none());
+    let (lat, lon, alt) = if pos_from_gone {
+        (gone.lat, gone.lon, gone.alt_m)
+    } else {
+        (keep.lat, keep.lon, keep.alt_m)
+    };
+    let uas_id = if keep.uas_id.is_none() || (newer && gone.uas_id.is_some()) {
+        gone.uas_id.clone()
+    } else {
+        keep.uas_id.clone()
+    };
+    let state = if keep.state == "active" || gone.state == "active" {
+        "active"
+    } else {
+        keep.state.as_str()
+    };
+    c.prepare_cached(
+        "UPDATE tracks SET uas_id = ?2, lat = ?3, lon = ?4, alt_m = ?5, operator_lat = ?6, operator_lon = ?7, \
+         home_lat = ?8, home_lon = ?9, transports = ?10, sensors = ?11, first_seen_ms = ?12, last_seen_ms = ?13, \
+         detections = ?14, state = ?15 WHERE id = ?1",
+    )?
+    .execute(params![
+        keep.id,
+        uas_id,
+        lat,
+        lon,
+        alt,
+        pick(keep.operator_lat, gone.operator_lat),
+        pick(keep.operator_lon, gone.operator_lon),
+        pick(keep.home_lat, gone.home_lat),
+        pick(keep.home_lon, gone.home_lon),
+        union(&keep.transports, &gone.transports),
+        union(&keep.sensors, &gone.sensors),
+        keep.first_seen_ms.min(gone.first_seen_ms),
+        keep.last_seen_ms.max(gone.last_seen_ms),
+        keep.detections.saturating_add(gone.detections),
+        state
+    ])?;
+    c.prepare_cached("DELETE FROM tracks WHERE id = ?1")?
+        .execute([gone.id])?;
+    Ok(row_by_key(c, into)?.map(|survivor| MergedTracks {
+        survivor,
+        removed: Some(gone.id),
+    }))
+}
+
+impl Store {
+    /// Merges the track row keyed `from` into the one keyed `into`: detections and alerts are re-pointed,
+    /// transports and sensors united, counts added, and the `from` row deleted. Returns the survivor, or
+    /// `None` when neither row exists.
+    pub fn merge_tracks(&self, into: &str, from: &str) -> Ticket<Option<MergedTracks>> {
+        let (into, from) = (into.to_owned(), from.to_owned());
+        self.write(move |c| merge_tx(c, &into, &from))
+    }
+
+    /// Records new states (`active`, `lost`, `closed`) of tracks by key; returns the rows that exist, after
+    /// the change.
+    pub fn set_track_states(&self, states: Vec<(String, String)>) -> Ticket<Vec<TrackRow>> {
+        self.write(move |c| {
+            let mut out = Vec::with_capacity(states.len());
+            let mut upd = c.prepare_cached("UPDATE tracks SET state = ?2 WHERE key = ?1")?;
+            for (key, state) in &states {
+                if upd.execute(params![key, state])? == 1 {
+                    if let Some(r) = row_by_key(c, key)? {
+                        out.push(r);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Marks every track not yet closed as closed: called at server start, since the tracker that knew
+    /// those tracks is gone with the previous process. Returns how many rows changed.
+    pub fn close_open_tracks(&self) -> Ticket<usize> {
+        self.write(|c| {
+            Ok(c.execute(
+                "UPDATE tracks SET state = 'closed' WHERE state != 'closed'",
+                [],
+            )?)
+        })
+    }
+}
