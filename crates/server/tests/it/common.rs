@@ -14,6 +14,11 @@ pub struct Fixture {
 pub const PASSWORD: &str = "correct horse";
 
 pub async fn fixture(config: Config) -> Fixture {
+    fixture_with_clock(config, server::system_clock()).await
+}
+
+/// The fixture on a clock the test controls.
+pub async fn fixture_with_clock(config: Config, clock: server::Clock) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("open store");
     for (name, role) in [
@@ -29,7 +34,7 @@ pub async fn fixture(config: Config) -> Fixture {
             .expect("user");
     }
     let (_, sensor_token) = store.add_sensor("mast-1", 0).done().await.expect("sensor");
-    let state = AppState::new(store, config, server::system_clock()).expect("state");
+    let state = AppState::new(store, config, clock).expect("state");
     Fixture {
         _dir: dir,
         state,

@@ -4,3 +4,4 @@ mod common;
 mod crash;
 mod e2e;
 mod handlers;
+mod rules;
