@@ -150,12 +150,44 @@ const IQ_EXTENSIONS: &[&str] = &[
 ];
 
 fn is_iq(path: &Path, args: &Args) -> bool {
-    args.iq_format.is_some()
-        || path.as_os_str() == "-"
+    args.iq_format.is_some() || is_iq_path(path)
+}
+
+/// Whether a path names an IQ recording (standard input or an IQ file extension).
+pub(crate) fn is_iq_path(path: &Path) -> bool {
+    path.as_os_str() == "-"
         || path
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| IQ_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Decodes one capture file, or IQ recording when `iq_file` is set, writing its detections as JSON lines
+/// to `out`: the decoding of `skytrace decode`, shared with `skytrace replay`.
+///
+/// # Errors
+///
+/// The file cannot be opened or read, or `out` fails.
+pub(crate) fn decode_jsonl(
+    path: &Path,
+    iq_file: bool,
+    iq: &dsp::rx::DecodeOptions,
+    opts: &Options,
+    out: &mut impl Write,
+) -> Result<()> {
+    let job = FileJob {
+        path,
+        format: Format::Jsonl,
+        summary_only: false,
+        opts,
+        show_progress: false,
+    };
+    let mut table = TableWriter::new();
+    if iq_file {
+        job.run_iq(iq, out, &mut table)
+    } else {
+        job.run(out, &mut table)
+    }
 }
 
 fn iq_options(args: &Args) -> Result<dsp::rx::DecodeOptions> {

@@ -3,6 +3,7 @@
 
 mod decode;
 mod output;
+mod replay;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Administer the server's database: users, API tokens, sensors.
     Admin(serve::AdminArgs),
+    /// Decode captures and IQ recordings and post the detections to a server as a sensor would, in capture
+    /// time (--speed) or as fast as possible (--fast).
+    Replay(replay::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(args, cli.quiet),
         Command::Serve(args) => serve::serve(args),
         Command::Admin(args) => serve::admin(args),
+        Command::Replay(args) => replay::run(args),
     };
     match result {
         Ok(code) => code,
