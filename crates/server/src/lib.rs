@@ -44,6 +44,11 @@ pub fn system_clock() -> Clock {
 #[derive(Debug, Clone)]
 pub enum LiveEvent {
     Track(store::TrackRow),
+    /// Track row `from` was merged into `into` and deleted.
+    Merged {
+        into: i64,
+        from: i64,
+    },
     Alert(store::AlertRow),
     Sensor(store::Sensor),
 }

@@ -147,7 +147,15 @@ pub async fn ingest_batch(
     };
     for m in merges {
         match m.done().await {
-            Ok(Some(m)) => s.publish(LiveEvent::Track(m.survivor)),
+            Ok(Some(m)) => {
+                if let Some(from) = m.removed {
+                    s.publish(LiveEvent::Merged {
+                        into: m.survivor.id,
+                        from,
+                    });
+                }
+                s.publish(LiveEvent::Track(m.survivor));
+            }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "could not merge track rows"),
         }

@@ -1,6 +1,7 @@
 //! The live stream: server-sent events of track updates, alerts and sensor status (`GET /api/v1/stream`).
 //!
-//! Event names: `track` (a track DTO), `alert` (an alert DTO), `sensor` (a sensor DTO). Pilot and home
+//! Event names: `track` (a track DTO), `merged` (`{"into": id, "from": id}`: track `from` turned out to be
+//! track `into` and no longer exists), `alert` (an alert DTO), `sensor` (a sensor DTO). Pilot and home
 //! positions follow the caller's role as in the REST API; a stream that may carry them is audited once when
 //! it opens. A subscriber too slow to keep up skips events (it is told with a `lagged` event) rather than
 //! slowing ingest.
@@ -62,6 +63,9 @@ async fn stream(
                     LiveEvent::Track(t) => Event::default()
                         .event("track")
                         .json_data(TrackDto::new(t, pilots)),
+                    LiveEvent::Merged { into, from } => Event::default()
+                        .event("merged")
+                        .json_data(serde_json::json!({ "into": into, "from": from })),
                     LiveEvent::Alert(a) => {
                         Event::default().event("alert").json_data(AlertDto::from(a))
                     }

@@ -163,3 +163,66 @@ fn retention_purges_old_detections() {
     assert_eq!(s.purge_before(2_000).wait().expect("purge"), 1);
     assert_eq!(s.detection_count().expect("count"), 1);
 }
+
+#[test]
+fn merging_tracks_repoints_history_and_alerts_and_sums_counts() {
+    let (_d, s, sid) = fresh();
+    s.ingest(
+        sid,
+        "s1",
+        1,
+        vec![
+            det(1, 1_000, "rid:A", Some((48.0, 2.0))),
+            det(2, 2_000, "dji:B", Some((48.1, 2.1))),
+            det(3, 3_000, "dji:B", Some((48.2, 2.2))),
+        ],
+    )
+    .wait()
+    .expect("ingest");
+    let b = s.tracks(None).expect("tracks");
+    let b_id = b.iter().find(|t| t.key == "dji:B").expect("B").id;
+    s.add_alerts(vec![store::NewAlert {
+        kind: "zone-enter".into(),
+        zone_id: None,
+        track_id: None,
+        track_key: Some("dji:B".into()),
+        time_ms: 3_000,
+        details: None,
+    }])
+    .wait()
+    .expect("alert");
+    let m = s
+        .merge_tracks("rid:A", "dji:B")
+        .wait()
+        .expect("merge")
+        .expect("rows");
+    assert_eq!(m.removed, Some(b_id));
+    let t = &m.survivor;
+    assert_eq!(
+        (
+            t.key.as_str(),
+            t.detections,
+            t.first_seen_ms,
+            t.last_seen_ms,
+            t.lat,
+            t.lon
+        ),
+        ("rid:A", 3, 1_000, 3_000, Some(48.2), Some(2.2))
+    );
+    assert_eq!(t.transports, vec!["ble-legacy", "dji-wifi"]);
+    assert_eq!(s.tracks(None).expect("tracks").len(), 1);
+    assert_eq!(s.track_path(t.id, 0, i64::MAX).expect("path").len(), 3);
+    assert_eq!(s.alerts(0, 10).expect("alerts")[0].track_id, Some(t.id));
+    // States by key; an unknown key changes nothing.
+    let rows = s
+        .set_track_states(vec![
+            ("rid:A".into(), "lost".into()),
+            ("nope".into(), "lost".into()),
+        ])
+        .wait()
+        .expect("states");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].state, "lost");
+    assert_eq!(s.close_open_tracks().wait().expect("close"), 1);
+    assert_eq!(s.tracks(None).expect("tracks")[0].state, "closed");
+}
