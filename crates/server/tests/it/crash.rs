@@ -7,12 +7,38 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The `serve` example, which `cargo test` builds next to the test binaries.
-fn serve_bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    dir.join("examples")
-        .join(format!("serve{}", std::env::consts::EXE_SUFFIX))
+/// The environment variable that turns this test binary into the server process to be killed: the crash test
+/// re-runs its own executable with only [`crash_child_server`] selected, so it needs no other binary built.
+const CHILD: &str = "SKYTRACE_CRASH_CHILD";
+
+/// Not a test of its own: when the crash test starts this binary with `SKYTRACE_CRASH_CHILD=DIR|ADDR`, this
+/// runs `server::run` on that data directory and address until it is killed. In a normal run the variable is
+/// absent and it returns at once.
+#[test]
+fn crash_child_server() {
+    let Ok(spec) = std::env::var(CHILD) else {
+        return;
+    };
+    let (data, listen) = spec.split_once('|').expect("DIR|ADDR");
+    let config = server::Config {
+        data_dir: data.into(),
+        listen: listen.parse().expect("listen address"),
+        ..server::Config::default()
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(server::run(config, std::future::pending::<()>()))
+        .expect("server");
+}
+
+/// Starts the server as a separate process (this test binary in child mode).
+fn spawn_server(data: &std::path::Path, port: u16) -> std::process::Child {
+    Command::new(std::env::current_exe().expect("test exe"))
+        .args(["crash::crash_child_server", "--exact", "--nocapture"])
+        .env(CHILD, format!("{}|127.0.0.1:{port}", data.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the server process")
 }
 
 fn free_port() -> u16 {
@@ -33,17 +59,7 @@ async fn sigkill_during_ingest_loses_no_acknowledged_detection() {
         .expect("join")
         .expect("sensor");
     let port = free_port();
-    let mut child = Command::new(serve_bin())
-        .args([
-            "--data-dir",
-            data.to_str().expect("utf-8 path"),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn the serve example");
+    let mut child = spawn_server(&data, port);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let up = Instant::now();
