@@ -177,8 +177,9 @@ impl Uploader<'_> {
             let t: Time = serde_json::from_slice(line).context("decoded line without time")?;
             let ms = i64::try_from(t.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
             let (t0, w0) = *self.origin.get_or_insert((ms, Instant::now()));
+            // Lines earlier than the first (out-of-order capture) are due at once.
             let offset = (ms.saturating_sub(t0).max(0) as f64 / 1000.0) * self.scale;
-            let due = w0 + Duration::from_secs_f64(offset.min(1e9));
+            let due = w0 + Duration::try_from_secs_f64(offset.min(1e9)).unwrap_or_default();
             let now = Instant::now();
             if due > now + GROUP {
                 self.flush_batch()?;
@@ -241,8 +242,12 @@ pub struct Outcome {
 /// A bad URL, an unreadable file, a refused batch or a connection failure.
 pub fn replay(args: &Args) -> Result<Outcome> {
     let target = Target::parse(&args.server)?;
-    if !(args.speed.is_finite() && args.speed > 0.0) {
-        bail!("--speed {}: expected a positive number", args.speed);
+    // Bounded so that the pacing arithmetic stays finite (a zero or sub-nanosecond scale would not).
+    if !(0.001..=1e6).contains(&args.speed) {
+        bail!(
+            "--speed {}: expected a number from 0.001 to 1000000 (or --fast)",
+            args.speed
+        );
     }
     let seq_start = match args.seq_start {
         Some(s) => s,
