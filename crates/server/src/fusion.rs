@@ -458,3 +458,129 @@ impl Fusion {
         plan
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(v: serde_json::Value) -> Observation {
+        let line: DetectionLine = serde_json::from_value(v).expect("detection line");
+        observation(&line, "s1")
+    }
+
+    #[test]
+    fn dji_telemetry_gives_serial_live_pilot_home_model_and_track() {
+        let o = obs(serde_json::json!({
+            "time": "2026-01-01T12:00:00Z", "frame": 1, "transport": "dji-wifi", "mac": "60:60:1f:00:00:01",
+            "messages": [{ "type": "dji-telemetry", "serial": "1WMBH8C0010X", "lat": 47.1, "lon": 8.2,
+                "altitude_m": 430.0, "height_m": 35.0, "v_north_mps": 0.0, "v_east_mps": 3.0, "speed_mps": 3.0,
+                "operator_lat": 47.2, "operator_lon": 8.3, "home_lat": 0.0, "home_lon": 0.0, "product": "Mavic 3",
+                "app_gps_time_ms": 1767268799000u64 }]
+        }));
+        assert_eq!(o.transport, Transport::DjiWifi);
+        assert_eq!(
+            o.mac.map(|m| m.to_string()).as_deref(),
+            Some("60:60:1f:00:00:01")
+        );
+        assert_eq!(
+            o.identities,
+            vec![Identity::DjiSerial("1WMBH8C0010X".into())]
+        );
+        let p = o.position.expect("position");
+        assert_eq!(
+            (p.point, p.alt_baro_m, p.height_m, p.height_ref),
+            (
+                LatLon::new(47.1, 8.2),
+                Some(430.0),
+                Some(35.0),
+                Some(HeightRef::AboveTakeoff)
+            )
+        );
+        assert_eq!(o.velocity.track_deg, Some(90.0));
+        assert_eq!(
+            o.pilot.map(|p| (p.point, p.kind)),
+            Some((LatLon::new(47.2, 8.3), PilotKind::Live))
+        );
+        // (0, 0) is "no fix", not a home point.
+        assert_eq!(o.home, None);
+        assert_eq!(o.model.as_deref(), Some("Mavic 3"));
+        assert_eq!(
+            o.reported_time,
+            Some(ReportedTime::Absolute(UnixMs(1_767_268_799_000)))
+        );
+    }
+
+    #[test]
+    fn basic_id_types_system_operator_and_french_beacon() {
+        let check = |id_type: u8, want: Identity| {
+            let o = obs(serde_json::json!({
+                "time": "2026-01-01T12:00:00Z", "frame": 1, "transport": "ble-legacy",
+                "messages": [{ "type": "basic-id", "id_type": id_type, "ua_type": 2, "uas_id": "X1 " }]
+            }));
+            assert_eq!(o.identities, vec![want], "id_type {id_type}");
+            assert_eq!(o.ua_type, Some(UaType::Rotorcraft));
+        };
+        check(0, Identity::Unlabelled("X1".into()));
+        check(1, Identity::Serial("X1".into()));
+        check(2, Identity::CaaRegistration("X1".into()));
+        check(3, Identity::UtmUuid("X1".into()));
+        check(4, Identity::SessionId("X1".into()));
+        check(9, Identity::Unlabelled("X1".into()));
+
+        let o = obs(serde_json::json!({
+            "time": "2026-01-01T12:00:00Z", "frame": 1, "transport": "wifi-nan",
+            "messages": [
+                { "type": "system", "operator_location_type": 2, "operator_lat": 1.5, "operator_lon": 2.5, "timestamp": 100 },
+                { "type": "operator-id", "operator_id": "FIN87astrdge12k8" },
+                { "type": "location", "lat": 1.0, "lon": 2.0, "height_m": 20.0, "height_ref": "ground", "timestamp_s": 1234.5 }
+            ]
+        }));
+        assert_eq!(
+            o.pilot.map(|p| (p.point, p.kind)),
+            Some((LatLon::new(1.5, 2.5), PilotKind::Fixed))
+        );
+        assert_eq!(
+            o.identities,
+            vec![Identity::OperatorId("FIN87astrdge12k8".into())]
+        );
+        assert_eq!(
+            o.position.and_then(|p| p.height_ref),
+            Some(HeightRef::AboveGround)
+        );
+        // The Location time (tenths after the hour) wins over the System time.
+        assert_eq!(o.reported_time, Some(ReportedTime::TenthsAfterHour(12345)));
+
+        let o = obs(serde_json::json!({
+            "time": "2026-01-01T12:00:00Z", "frame": 1, "transport": "fr-beacon",
+            "messages": [{ "type": "fr-beacon", "fr_id": "ILLUSTRATIONFR000000000000000001", "lat": 48.0, "lon": 2.0,
+                "takeoff_lat": 48.001, "takeoff_lon": 2.001, "course_deg": 270.0 }]
+        }));
+        assert_eq!(
+            o.identities,
+            vec![Identity::FrenchId(
+                "ILLUSTRATIONFR000000000000000001".into()
+            )]
+        );
+        assert_eq!(
+            o.pilot.map(|p| (p.point, p.kind)),
+            Some((LatLon::new(48.001, 2.001), PilotKind::Takeoff))
+        );
+        assert_eq!(o.velocity.track_deg, Some(270.0));
+    }
+
+    #[test]
+    fn list_entries_name_their_kind() {
+        assert_eq!(
+            parse_identity("dji-serial:1WMBH8C0010X"),
+            Ok(Identity::DjiSerial("1WMBH8C0010X".into()))
+        );
+        assert_eq!(
+            parse_identity("serial:  "),
+            Err("\"serial:  \": empty identity".into())
+        );
+        assert_eq!(
+            parse_identity("1WMBH8C0010X"),
+            Err("\"1WMBH8C0010X\": expected kind:value, e.g. serial:1596F123".into())
+        );
+    }
+}

@@ -7,7 +7,9 @@
 //! nothing twice.
 //!
 //! The batch is checked whole before anything is written: one bad line refuses the batch (400, naming the
-//! 1-based line and the field). The answer is sent only after the batch is committed.
+//! 1-based line and the field). The lines then go through the tracker and the alert rules
+//! ([`crate::fusion`]), and are stored with the track each was bound to. The answer is sent only after the
+//! batch is committed.
 
 use crate::auth::SensorCaller;
 use crate::{ApiError, AppState, LiveEvent};
