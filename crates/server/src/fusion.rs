@@ -335,10 +335,10 @@ impl Fusion {
         self.alerts.config()
     }
 
-    /// Replaces the alert configuration (the allowlist and watchlist changed). The engine starts afresh:
-    /// zone stays and cooldowns are re-learnt from the next updates.
+    /// Replaces the alert configuration (the allowlist and watchlist changed). Zone stays and cooldowns
+    /// carry over, so aircraft already inside a zone do not alert again.
     pub fn set_alert_config(&mut self, config: AlertConfig) {
-        self.alerts = AlertEngine::new(config);
+        self.alerts.set_config(config);
     }
 
     /// Number of live tracks.

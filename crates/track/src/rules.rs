@@ -138,6 +138,13 @@ impl AlertEngine {
         &self.config
     }
 
+    /// Replaces the configuration (for example edited allow/watch lists) keeping what the engine has learnt:
+    /// zone stays and cooldowns carry over, so an aircraft already inside a zone does not alert again just
+    /// because a list changed.
+    pub fn set_config(&mut self, config: AlertConfig) {
+        self.config = config;
+    }
+
     /// Whether the track is allowlisted.
     pub fn is_allowed(&self, track: &Track) -> bool {
         identities(track).any(|i| self.config.allowlist.contains(&i))

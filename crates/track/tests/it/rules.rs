@@ -161,3 +161,35 @@ fn pilot_in_zone() {
         ["pilot-in-zone Some(\"Z\") Some(Prohibited) pilot in Z"]
     );
 }
+
+/// Editing the lists keeps zone stays and cooldowns: an aircraft already inside does not re-enter, and a
+/// newly watchlisted one alerts for the watchlist only.
+#[test]
+fn changing_the_lists_keeps_what_the_engine_learnt() {
+    let idx = zones();
+    let mut tracker = Tracker::new(TrackerConfig::default());
+    let mut engine = AlertEngine::new(cfg(600, 60));
+    let mut step = |engine: &mut AlertEngine, t: i64| -> Vec<String> {
+        let now = UnixMs(t * 1000);
+        let o = at(obs(t, "wifi-beacon", None, &[serial("S1")]), IN.0, IN.1);
+        for e in tracker.ingest(&o, now) {
+            engine.observe(&e);
+        }
+        let track = tracker.find(&serial("S1")).expect("track");
+        engine
+            .evaluate(track, &idx, now)
+            .iter()
+            .map(|a| a.kind.as_str().to_owned())
+            .collect()
+    };
+    let first = step(&mut engine, 0);
+    assert!(first.contains(&"zone-enter".to_owned()), "{first:?}");
+    engine.set_config(AlertConfig {
+        watchlist: BTreeSet::from([serial("S1")]),
+        ..cfg(600, 60)
+    });
+    assert_eq!(engine.config().watchlist.len(), 1);
+    let after = step(&mut engine, 5);
+    assert!(!after.contains(&"zone-enter".to_owned()), "{after:?}");
+    assert!(after.contains(&"watchlist".to_owned()), "{after:?}");
+}
