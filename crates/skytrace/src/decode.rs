@@ -247,14 +247,7 @@ impl FileJob<'_> {
                 summary.add(&d);
                 if !self.summary_only {
                     let line = DetectionLine::from_detection(&d, self.opts);
-                    match self.format {
-                        Format::Jsonl => {
-                            buf.clear();
-                            line.write_json(&mut buf);
-                            out.write_all(&buf)?;
-                        }
-                        Format::Table => table.write(out, &name, &line)?,
-                    }
+                    self.emit(out, table, &mut buf, &d, &line)?;
                 }
             }
             if let Some(bar) = &progress.bar {
@@ -277,6 +270,25 @@ impl FileJob<'_> {
         tracing::info!(file = %name, frames = stats.frames_read, dropped = stats.dropped_total(),
             seconds = summary.seconds, "decoded");
         self.write_summary(out, &summary)
+    }
+
+    /// Prints one detection in the chosen format (`buf` is reused between lines).
+    fn emit(
+        &self,
+        out: &mut impl Write,
+        table: &mut TableWriter,
+        buf: &mut Vec<u8>,
+        d: &capture::Detection,
+        line: &DetectionLine,
+    ) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                buf.clear();
+                line.write_json(buf);
+                out.write_all(buf)
+            }
+            Format::Table => table.write(out, d, line),
+        }
     }
 
     fn write_summary(&self, out: &mut impl Write, summary: &Summary) -> Result<()> {
@@ -361,14 +373,7 @@ impl FileJob<'_> {
             line.snr_db = Some(f64::from(burst.snr_db));
             line.cfo_hz = Some(burst.cfo_hz);
             line.burst_start_s = Some(burst.start_time_s);
-            match self.format {
-                Format::Jsonl => {
-                    buf.clear();
-                    line.write_json(&mut buf);
-                    out.write_all(&buf)?;
-                }
-                Format::Table => table.write(out, &name, &line)?,
-            }
+            self.emit(out, table, &mut buf, &d, &line)?;
         }
         summary.dropped = dropped;
         summary.seconds = started.elapsed().as_secs_f64();

@@ -53,17 +53,6 @@ pub fn identity(d: &Detection) -> Option<Cow<'_, str>> {
     })
 }
 
-/// The identity a contract line gives its aircraft (see [`identity`]), for the table.
-fn line_identity(line: &DetectionLine) -> Option<String> {
-    line.messages.iter().find_map(|m| match m {
-        Message::BasicId(b) => b.uas_id.clone().filter(|s| !s.is_empty()),
-        Message::DjiTelemetry(t) => t.serial.clone().filter(|s| !s.is_empty()),
-        Message::DjiInfo(i) => i.serial.clone().filter(|s| !s.is_empty()),
-        Message::FrBeacon(f) => f.serial.clone().or_else(|| f.fr_id.clone()),
-        _ => None,
-    })
-}
-
 /// Writes detections as table rows, with a header line first.
 pub struct TableWriter {
     header_done: bool,
@@ -74,7 +63,13 @@ impl TableWriter {
         TableWriter { header_done: false }
     }
 
-    pub fn write(&mut self, out: &mut impl Write, file: &str, l: &DetectionLine) -> io::Result<()> {
+    /// One row: `d` gives the identity and message kinds, `l` the values as printed in JSON.
+    pub fn write(
+        &mut self,
+        out: &mut impl Write,
+        d: &Detection,
+        l: &DetectionLine,
+    ) -> io::Result<()> {
         if !self.header_done {
             self.header_done = true;
             writeln!(
@@ -93,7 +88,6 @@ impl TableWriter {
                 "PILOT LAT",
                 "PILOT LON"
             )?;
-            let _ = file;
         }
         let time = l
             .time
@@ -119,8 +113,13 @@ impl TableWriter {
                 _ => {}
             }
         }
-        let kinds: Vec<&str> = l.messages.iter().map(line_kind).collect();
-        let id = line_identity(l).unwrap_or_else(|| format!("({})", kinds.join(",")));
+        let id = match identity(d) {
+            Some(id) => id.into_owned(),
+            None => {
+                let kinds: Vec<&str> = d.messages.iter().map(message_kind).collect();
+                format!("({})", kinds.join(","))
+            }
+        };
         writeln!(
             out,
             "{:<27} {:>7} {:<14} {:<17} {:>5} {:<24} {:>11} {:>12} {:>8} {:>6} {:>11} {:>12}",
@@ -264,22 +263,5 @@ impl Summary {
             writeln!(out, "    {r:<22}{n}")?;
         }
         writeln!(out, "  decode time             {:.3} s", self.seconds)
-    }
-}
-
-/// The contract's name of a contract message's type.
-fn line_kind(m: &Message) -> &'static str {
-    match m {
-        Message::BasicId(_) => "basic-id",
-        Message::Location(_) => "location",
-        Message::Auth(_) => "auth",
-        Message::SelfId(_) => "self-id",
-        Message::System(_) => "system",
-        Message::OperatorId(_) => "operator-id",
-        Message::DjiTelemetry(_) => "dji-telemetry",
-        Message::DjiInfo(_) => "dji-info",
-        Message::DjiEncrypted(_) => "dji-encrypted",
-        Message::FrBeacon(_) => "fr-beacon",
-        Message::Unknown(_) => "unknown",
     }
 }
