@@ -504,50 +504,46 @@ impl<T: AsRef<[u8]>> TelemetryPacket<T> {
     pub fn v_up_raw(&self) -> Result<i16> {
         self.i16_at(field::V_UP, "dji.v_up")
     }
+    /// The offset of a field that moved between telemetry versions 1 and 2.
+    fn at<O>(&self, v1: O, v2: O) -> Result<O> {
+        Ok(if self.version()? == 1 { v1 } else { v2 })
+    }
     fn is_v1(&self) -> Result<bool> {
         Ok(self.version()? == 1)
     }
     pub fn yaw_raw(&self) -> Result<i16> {
-        if self.is_v1()? {
-            self.i16_at(field::V1_YAW, "dji.yaw")
-        } else {
-            self.i16_at(field::V2_YAW, "dji.yaw")
-        }
+        self.i16_at(self.at(field::V1_YAW, field::V2_YAW)?, "dji.yaw")
     }
     pub fn home_longitude_raw(&self) -> Result<i32> {
-        if self.is_v1()? {
-            self.i32_at(field::V1_HOME_LON, "dji.home_longitude")
-        } else {
-            self.i32_at(field::V2_HOME_LON, "dji.home_longitude")
-        }
+        self.i32_at(
+            self.at(field::V1_HOME_LON, field::V2_HOME_LON)?,
+            "dji.home_longitude",
+        )
     }
     pub fn home_latitude_raw(&self) -> Result<i32> {
-        if self.is_v1()? {
-            self.i32_at(field::V1_HOME_LAT, "dji.home_latitude")
-        } else {
-            self.i32_at(field::V2_HOME_LAT, "dji.home_latitude")
-        }
+        self.i32_at(
+            self.at(field::V1_HOME_LAT, field::V2_HOME_LAT)?,
+            "dji.home_latitude",
+        )
     }
     pub fn product_type(&self) -> Result<u8> {
-        if self.is_v1()? {
-            self.byte(field::V1_PRODUCT, "dji.product_type")
-        } else {
-            self.byte(field::V2_PRODUCT, "dji.product_type")
-        }
+        self.byte(
+            self.at(field::V1_PRODUCT, field::V2_PRODUCT)?,
+            "dji.product_type",
+        )
     }
     pub fn uuid_len(&self) -> Result<u8> {
-        if self.is_v1()? {
-            self.byte(field::V1_UUID_LEN, "dji.uuid_len")
-        } else {
-            self.byte(field::V2_UUID_LEN, "dji.uuid_len")
-        }
+        self.byte(
+            self.at(field::V1_UUID_LEN, field::V2_UUID_LEN)?,
+            "dji.uuid_len",
+        )
     }
     pub fn uuid(&self) -> Result<[u8; 20]> {
-        if self.is_v1()? {
-            array(self.raw(), field::V1_UUID, "dji.uuid")
-        } else {
-            array(self.raw(), field::V2_UUID, "dji.uuid")
-        }
+        array(
+            self.raw(),
+            self.at(field::V1_UUID, field::V2_UUID)?,
+            "dji.uuid",
+        )
     }
     /// The version-specific fields.
     pub fn variant(&self) -> Result<Variant> {
