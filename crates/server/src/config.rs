@@ -23,7 +23,8 @@ pub struct Config {
     pub sensor_stale_s: u64,
     /// ... and `offline` past this many seconds (`SKYTRACE_SENSOR_OFFLINE_S`).
     pub sensor_offline_s: u64,
-    /// A track is active while it was seen within this many seconds (`SKYTRACE_ACTIVE_TRACK_S`).
+    /// No longer used, accepted so that existing configuration files still load (`SKYTRACE_ACTIVE_TRACK_S`):
+    /// `?active=true` follows the tracker's state, which turns lost after `track_lost_s`.
     pub active_track_s: u64,
     /// Largest accepted request body in bytes; larger ingest batches get 413 (`SKYTRACE_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
@@ -40,6 +41,9 @@ pub struct Config {
     pub alert_dwell_s: u64,
     /// Minimum seconds between two alerts of the same kind, track and zone (`SKYTRACE_ALERT_COOLDOWN_S`).
     pub alert_cooldown_s: u64,
+    /// An online raster tile source for the browser console (`https://.../{z}/{x}/{y}.png`), drawn under
+    /// the offline base map (`SKYTRACE_CONSOLE_TILE_URL`). Default none: the console stays offline.
+    pub console_tile_url: Option<String>,
 }
 
 fn secs_to_ms(s: u64) -> i64 {
@@ -65,6 +69,7 @@ impl Default for Config {
             alert_unknown: false,
             alert_dwell_s: 60,
             alert_cooldown_s: 300,
+            console_tile_url: None,
         }
     }
 }
@@ -171,6 +176,9 @@ impl Config {
         }
         if let Some(v) = get("SKYTRACE_ALERT_COOLDOWN_S") {
             self.alert_cooldown_s = parse("SKYTRACE_ALERT_COOLDOWN_S", &v)?;
+        }
+        if let Some(v) = get("SKYTRACE_CONSOLE_TILE_URL") {
+            self.console_tile_url = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
         }
         Ok(())
     }

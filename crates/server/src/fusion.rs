@@ -9,18 +9,20 @@
 //! state changes in the order the tracker decided them.
 //!
 //! Track rows are keyed `<boot>-<n>`: `n` is the tracker's [`TrackId`] and `boot` the server's start time
-//! in ms, so the keys of two server runs never collide. A server run does not inherit the tracks of the
-//! previous one ([`crate::run`] closes them at start).
+//! in ms, so the keys of two server runs never collide. A server run inherits the open (active and lost)
+//! tracks of the previous one: [`Fusion::restore`] gives the stored rows back to the tracker (identities,
+//! MAC hints, last position, pilot and home, state and the server time of the last detection), keeping
+//! their keys, so that detections after a restart continue the same track.
 
 use crate::ApiError;
 use contract::{DetectionLine, Message};
-use std::collections::{BTreeSet, HashMap};
-use store::{NewAlert, TrackFacts};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use store::{NewAlert, TrackFacts, TrackRow};
 use track::zones::ZoneIndex;
 use track::{
-    AlertConfig, AlertEngine, AuthPage, HeightRef, Identity, LatLon, Observation, PilotKind,
-    PilotPosition, Position, ReportedTime, Track, TrackEvent, TrackId, TrackState, Tracker,
-    TrackerConfig, Transport, UaType, UnixMs,
+    AlertConfig, AlertEngine, AuthPage, HeightRef, Identity, LatLon, LinkLayer, Mac, Observation,
+    PilotKind, PilotPosition, Position, ReportedTime, SensorId, SensorSeen, Track, TrackEvent,
+    TrackId, TrackState, Tracker, TrackerConfig, Transport, UaType, UnixMs,
 };
 
 /// The settings keys of the alert lists (JSON arrays of `kind:value` strings).
@@ -33,6 +35,8 @@ pub struct Fusion {
     tracker: Tracker,
     alerts: AlertEngine,
     boot: i64,
+    /// The store keys of tracks restored from a previous run (their ids in this tracker are new).
+    restored: HashMap<TrackId, String>,
 }
 
 /// What one batch or one tick asks of the store, in order.
@@ -80,6 +84,94 @@ pub fn parse_identity(s: &str) -> Result<Identity, String> {
     };
     id.normalized()
         .ok_or_else(|| format!("{s:?}: empty identity"))
+}
+
+/// The stored form of an identity, `kind:value` (read back by [`parse_identity`]).
+pub fn identity_text(id: &Identity) -> String {
+    format!("{}:{}", id.kind(), id.value())
+}
+
+/// The stored form of a MAC hint, `link|address` (read back by [`parse_mac_text`]).
+pub fn mac_text(link: &LinkLayer, mac: &Mac) -> String {
+    match link {
+        LinkLayer::Wifi => format!("wifi|{mac}"),
+        LinkLayer::Ble => format!("ble|{mac}"),
+        LinkLayer::Ocusync => format!("ocusync|{mac}"),
+        LinkLayer::Other(t) => format!("other:{t}|{mac}"),
+    }
+}
+
+/// Parses a MAC hint stored by [`mac_text`]; `None` when it is not one.
+pub fn parse_mac_text(s: &str) -> Option<(LinkLayer, Mac)> {
+    let (link, mac) = s.rsplit_once('|')?;
+    let link = match link {
+        "wifi" => LinkLayer::Wifi,
+        "ble" => LinkLayer::Ble,
+        "ocusync" => LinkLayer::Ocusync,
+        other => LinkLayer::Other(other.strip_prefix("other:")?.to_owned()),
+    };
+    Some((link, mac.parse().ok()?))
+}
+
+/// Rebuilds a tracker track from its stored row (see [`Fusion::restore`]). Per-transport and per-sensor
+/// counts and RSSI are not stored and start again from zero.
+fn track_from_row(row: &TrackRow) -> Track {
+    let last = UnixMs(row.last_seen_ms);
+    // Rows written before the activity column existed fall back to the sensor's time.
+    let activity = if row.activity_ms > 0 {
+        row.activity_ms
+    } else {
+        row.last_seen_ms
+    };
+    let mut t = Track::new(TrackId(0), UnixMs(row.first_seen_ms), UnixMs(activity));
+    t.state = if row.state == "lost" {
+        TrackState::Lost
+    } else {
+        TrackState::Active
+    };
+    t.identities = row
+        .identities
+        .iter()
+        .filter_map(|s| parse_identity(s).ok())
+        .collect();
+    t.macs = row.macs.iter().filter_map(|s| parse_mac_text(s)).collect();
+    t.transports = row
+        .transports
+        .iter()
+        .map(|s| (Transport::parse(s), 0))
+        .collect();
+    t.sensors = row
+        .sensors
+        .iter()
+        .map(|s| {
+            let seen = SensorSeen {
+                last_seen: last,
+                last_rssi_dbm: None,
+                count: 0,
+            };
+            (SensorId(s.clone()), seen)
+        })
+        .collect();
+    if let Some(p) = point(row.lat, row.lon) {
+        t.position = Some(Position {
+            point: p,
+            alt_geo_m: row.alt_m,
+            alt_baro_m: None,
+            height_m: None,
+            height_ref: None,
+        });
+        t.position_received = Some(last);
+    }
+    t.pilot = point(row.operator_lat, row.operator_lon).map(|p| PilotPosition {
+        point: p,
+        alt_geo_m: None,
+        // The kind is not stored; the position is what the rules and the API use.
+        kind: PilotKind::Unknown(255),
+    });
+    t.home = point(row.home_lat, row.home_lon);
+    t.last_seen = last;
+    t.observations = u64::try_from(row.detections).unwrap_or(0);
+    t
 }
 
 /// Parses a stored or posted list.
@@ -322,12 +414,28 @@ impl Fusion {
             tracker: Tracker::new(tracker),
             alerts: AlertEngine::new(alerts),
             boot,
+            restored: HashMap::new(),
         }
+    }
+
+    /// Gives the tracker back the open tracks of a previous server run (rows in state `active` or `lost`,
+    /// see [`store::Store::open_tracks`]); they keep their store keys. Returns how many were restored.
+    pub fn restore(&mut self, rows: &[TrackRow]) -> usize {
+        let mut n = 0;
+        for row in rows.iter().filter(|r| r.state != "closed") {
+            let id = self.tracker.restore(track_from_row(row));
+            self.restored.insert(id, row.key.clone());
+            n += 1;
+        }
+        n
     }
 
     /// The store key of a tracker track.
     pub fn key(&self, id: TrackId) -> String {
-        format!("{}-{}", self.boot, id.0)
+        match self.restored.get(&id) {
+            Some(k) => k.clone(),
+            None => format!("{}-{}", self.boot, id.0),
+        }
     }
 
     /// The alert configuration in force.
@@ -390,6 +498,7 @@ impl Fusion {
                     TrackEvent::Merged { into, from, .. } => {
                         redirect.insert(*from, *into);
                         plan.merges.push((self.key(*into), self.key(*from)));
+                        self.restored.remove(from);
                     }
                     TrackEvent::Updated { id, .. } => target = Some(*id),
                     _ => {}
@@ -422,20 +531,34 @@ impl Fusion {
                     operator_lon: pilot.map(|p| p.point.lon),
                     home_lat: home.map(|h| h.lat),
                     home_lon: home.map(|h| h.lon),
+                    identities: None,
+                    macs: None,
                 },
             )));
         }
         // Keys are given last, so that a line bound to a track that a later line of the batch merged away
-        // is stored under the survivor.
-        plan.facts = bound
+        // is stored under the survivor. The last line of each track carries its identities and MAC hints
+        // (what a restart needs), once per batch rather than on every line.
+        let mut described: HashSet<TrackId> = HashSet::new();
+        let mut facts: Vec<Option<TrackFacts>> = bound
             .into_iter()
+            .rev()
             .map(|b| {
                 b.map(|(id, mut f)| {
-                    f.key = self.key(survivor(&redirect, id));
+                    let id = survivor(&redirect, id);
+                    f.key = self.key(id);
+                    if described.insert(id) {
+                        if let Some(t) = self.tracker.track(id) {
+                            f.identities = Some(t.identities.iter().map(identity_text).collect());
+                            f.macs = Some(t.macs.iter().map(|(l, m)| mac_text(l, m)).collect());
+                        }
+                    }
                     f
                 })
             })
             .collect();
+        facts.reverse();
+        plan.facts = facts;
         plan
     }
 
@@ -451,6 +574,7 @@ impl Fusion {
                 TrackEvent::Closed(t) => {
                     plan.states
                         .push((self.key(t.id), state_name(TrackState::Closed).to_owned()));
+                    self.restored.remove(&t.id);
                 }
                 _ => {}
             }

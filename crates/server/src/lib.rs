@@ -76,7 +76,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state on an open store and loads the zones.
+    /// Builds the state on an open store, loads the zones and gives the open tracks of a previous run back
+    /// to the tracker ([`fusion::Fusion::restore`]).
     ///
     /// # Errors
     ///
@@ -108,6 +109,14 @@ impl AppState {
             closing_tx: Arc::new(closing_tx),
         };
         routes::zones::reload(&s)?;
+        // The open tracks of the previous run go back to the tracker, so that they continue.
+        let open = s.store.open_tracks()?;
+        if let Ok(mut f) = s.fusion.lock() {
+            let n = f.restore(&open);
+            if n > 0 {
+                tracing::info!(tracks = n, "restored the open tracks of the previous run");
+            }
+        }
         Ok(s)
     }
 
@@ -182,11 +191,6 @@ pub async fn run(
     let listener = TcpListener::bind(config.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, data_dir = %config.data_dir.display(), "skytrace server listening");
     let state = AppState::new(store, config, system_clock())?;
-    // The tracker that knew the open tracks ended with the previous process.
-    let closed = state.store.close_open_tracks().done().await?;
-    if closed > 0 {
-        tracing::info!(closed, "closed the tracks of the previous run");
-    }
     let retention = tokio::spawn(retention_loop(state.clone()));
     let r = serve(listener, state, shutdown).await;
     retention.abort();

@@ -1,8 +1,9 @@
 //! Idempotent batch ingest of detection lines, with the track table kept up to date in the same transaction.
 
-use crate::{Result, Store, Ticket, TrackRow};
+use crate::{Error, Result, Store, Ticket, TrackRow};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 /// What a detection says about the aircraft it belongs to, already resolved by the caller.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,6 +18,11 @@ pub struct TrackFacts {
     pub operator_lon: Option<f64>,
     pub home_lat: Option<f64>,
     pub home_lon: Option<f64>,
+    /// The track's identities as `kind:value` ([`TrackRow::identities`]) when they are known at this line;
+    /// the newest line of a batch that gives them wins.
+    pub identities: Option<Vec<String>>,
+    /// The track's MAC hints ([`TrackRow::macs`]), like `identities`.
+    pub macs: Option<Vec<String>>,
 }
 
 /// One detection line to store.
@@ -45,7 +51,70 @@ pub struct IngestOutcome {
 }
 
 pub(crate) const TRACK_COLS: &str = "id, key, uas_id, lat, lon, alt_m, operator_lat, operator_lon, home_lat, \
-                                     home_lon, transports, sensors, first_seen_ms, last_seen_ms, detections, state";
+                                     home_lon, transports, sensors, first_seen_ms, last_seen_ms, detections, state, \
+                                     identities, macs, activity_ms";
+
+/// Most track rows the writer keeps in [`TrackCache`]; past it the cache starts over.
+const CACHE_MAX: usize = 100_000;
+
+/// The writer's copy of the track rows it wrote last, by key.
+///
+/// Only the writer thread writes track rows, so a row it wrote is what the database holds until it writes
+/// the row again: a batch finds its tracks here instead of reading them back, which halved the writer's
+/// statements per detection. Every job that writes tracks keeps the cache in step (ingest, merge, states,
+/// close, purge), and the writer clears it when a group transaction is rolled back.
+#[derive(Default)]
+pub(crate) struct TrackCache {
+    rows: HashMap<String, TrackRow>,
+}
+
+impl TrackCache {
+    pub(crate) fn put(&mut self, row: TrackRow) {
+        if self.rows.len() >= CACHE_MAX && !self.rows.contains_key(&row.key) {
+            self.rows.clear();
+        }
+        self.rows.insert(row.key.clone(), row);
+    }
+
+    pub(crate) fn remove(&mut self, key: &str) {
+        self.rows.remove(key);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.rows.clear();
+    }
+}
+
+/// Writes every column of a track row but its id and key.
+pub(crate) fn write_row(c: &Connection, t: &TrackRow) -> rusqlite::Result<()> {
+    let list = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    c.prepare_cached(
+        "UPDATE tracks SET uas_id = ?2, lat = ?3, lon = ?4, alt_m = ?5, operator_lat = ?6, operator_lon = ?7, \
+         home_lat = ?8, home_lon = ?9, transports = ?10, sensors = ?11, first_seen_ms = ?12, last_seen_ms = ?13, \
+         detections = ?14, state = ?15, identities = ?16, macs = ?17, activity_ms = ?18 WHERE id = ?1",
+    )?
+    .execute(params![
+        t.id,
+        t.uas_id,
+        t.lat,
+        t.lon,
+        t.alt_m,
+        t.operator_lat,
+        t.operator_lon,
+        t.home_lat,
+        t.home_lon,
+        list(&t.transports),
+        list(&t.sensors),
+        t.first_seen_ms,
+        t.last_seen_ms,
+        t.detections,
+        t.state,
+        list(&t.identities),
+        list(&t.macs),
+        t.activity_ms
+    ])?;
+    Ok(())
+}
 
 pub(crate) fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
@@ -69,6 +138,9 @@ pub(crate) fn track_from(r: &Row<'_>) -> rusqlite::Result<TrackRow> {
         last_seen_ms: r.get(13)?,
         detections: r.get(14)?,
         state: r.get(15)?,
+        identities: json_list(&r.get::<_, String>(16)?),
+        macs: json_list(&r.get::<_, String>(17)?),
+        activity_ms: r.get(18)?,
     })
 }
 
@@ -84,6 +156,8 @@ struct Merge {
     home_lat: Option<f64>,
     home_lon: Option<f64>,
     transports: BTreeSet<String>,
+    identities: Option<Vec<String>>,
+    macs: Option<Vec<String>>,
     first_ms: i64,
     last_ms: i64,
     count: i64,
@@ -106,6 +180,8 @@ impl Merge {
             }
         }
         take(&mut self.uas_id, &f.uas_id, newer);
+        take(&mut self.identities, &f.identities, newer);
+        take(&mut self.macs, &f.macs, newer);
         // Positions move together: a pair is taken whole.
         if f.lat.is_some() && f.lon.is_some() && (newer || self.lat.is_none()) {
             self.lat = f.lat;
@@ -129,48 +205,114 @@ impl Merge {
     }
 }
 
+impl Merge {
+    /// Applies the merged facts of a batch to the stored row, as the newest facts win: a batch older than
+    /// what the row already shows only fills gaps.
+    fn apply(self, t: &mut TrackRow, sensor_name: &str, received_ms: i64) {
+        let newer = self.last_ms >= t.last_seen_ms;
+        fn pick<T>(old: &mut Option<T>, new: Option<T>, newer: bool) {
+            if new.is_some() && (newer || old.is_none()) {
+                *old = new;
+            }
+        }
+        pick(&mut t.uas_id, self.uas_id, newer);
+        if self.lat.is_some() && (newer || t.lat.is_none()) {
+            t.lat = self.lat;
+            t.lon = self.lon;
+            t.alt_m = self.alt_m;
+        }
+        if self.operator_lat.is_some() && (newer || t.operator_lat.is_none()) {
+            t.operator_lat = self.operator_lat;
+            t.operator_lon = self.operator_lon;
+        }
+        if self.home_lat.is_some() && (newer || t.home_lat.is_none()) {
+            t.home_lat = self.home_lat;
+            t.home_lon = self.home_lon;
+        }
+        if let Some(ids) = self.identities.filter(|_| newer || t.identities.is_empty()) {
+            t.identities = ids;
+        }
+        if let Some(macs) = self.macs.filter(|_| newer || t.macs.is_empty()) {
+            t.macs = macs;
+        }
+        for tr in self.transports {
+            if !t.transports.contains(&tr) {
+                t.transports.push(tr);
+            }
+        }
+        t.transports.sort();
+        if !t.sensors.iter().any(|s| s == sensor_name) {
+            t.sensors.push(sensor_name.to_owned());
+            t.sensors.sort();
+        }
+        t.first_seen_ms = t.first_seen_ms.min(self.first_ms);
+        t.last_seen_ms = t.last_seen_ms.max(self.last_ms);
+        t.detections = t.detections.saturating_add(self.count);
+        t.state = "active".into();
+        t.activity_ms = t.activity_ms.max(received_ms);
+    }
+}
+
 fn ingest_tx(
     c: &Connection,
+    cache: &Mutex<TrackCache>,
     sensor_id: i64,
     sensor_name: &str,
     received_ms: i64,
     items: &[NewDetection],
 ) -> Result<IngestOutcome> {
+    let mut cache = cache
+        .lock()
+        .map_err(|_| Error::Commit("track cache poisoned".into()))?;
     // Every key gets a track row first (created empty when new) so that detections can point at it.
-    let mut ids: HashMap<&str, (i64, Vec<String>, Vec<String>)> = HashMap::new();
+    let mut rows: HashMap<&str, TrackRow> = HashMap::new();
     {
-        // A plain look-up first: statements with RETURNING run in a statement journal, which profiling
-        // showed to dominate the writer's time when a batch touches many tracks.
         let mut find =
-            c.prepare_cached("SELECT id, transports, sensors FROM tracks WHERE key = ?1")?;
+            c.prepare_cached(&format!("SELECT {TRACK_COLS} FROM tracks WHERE key = ?1"))?;
+        // No RETURNING: such statements run in a statement journal, which profiling showed to dominate
+        // the writer's time when a batch touches many tracks.
         let mut create = c.prepare_cached(
             "INSERT INTO tracks(key, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?2)",
         )?;
         for d in items {
-            if let Some(f) = &d.track {
-                if !ids.contains_key(f.key.as_str()) {
-                    let found = find
-                        .query_row([&f.key], |r| {
-                            Ok((
-                                r.get::<_, i64>(0)?,
-                                r.get::<_, String>(1)?,
-                                r.get::<_, String>(2)?,
-                            ))
-                        })
-                        .optional()?;
-                    let entry = match found {
-                        Some((id, t, s)) => (id, json_list(&t), json_list(&s)),
-                        None => {
-                            create.execute(params![f.key, d.time_ms])?;
-                            (c.last_insert_rowid(), Vec::new(), Vec::new())
-                        }
-                    };
-                    ids.insert(&f.key, entry);
-                }
+            let Some(f) = &d.track else { continue };
+            if rows.contains_key(f.key.as_str()) {
+                continue;
             }
+            let row = match cache.rows.get(&f.key) {
+                Some(r) => r.clone(),
+                None => match find.query_row([&f.key], track_from).optional()? {
+                    Some(r) => r,
+                    None => {
+                        create.execute(params![f.key, d.time_ms])?;
+                        TrackRow {
+                            id: c.last_insert_rowid(),
+                            key: f.key.clone(),
+                            uas_id: None,
+                            lat: None,
+                            lon: None,
+                            alt_m: None,
+                            operator_lat: None,
+                            operator_lon: None,
+                            home_lat: None,
+                            home_lon: None,
+                            transports: Vec::new(),
+                            sensors: Vec::new(),
+                            first_seen_ms: d.time_ms,
+                            last_seen_ms: d.time_ms,
+                            detections: 0,
+                            state: "active".into(),
+                            identities: Vec::new(),
+                            macs: Vec::new(),
+                            activity_ms: received_ms,
+                        }
+                    }
+                },
+            };
+            rows.insert(&f.key, row);
         }
     }
-    let mut merges: HashMap<i64, Merge> = HashMap::new();
+    let mut merges: HashMap<&str, Merge> = HashMap::new();
     let mut stored = 0usize;
     {
         let mut ins = c.prepare_cached(
@@ -181,7 +323,7 @@ fn ingest_tx(
             let track = d
                 .track
                 .as_ref()
-                .and_then(|f| ids.get(f.key.as_str()).map(|t| (t.0, f)));
+                .and_then(|f| rows.get(f.key.as_str()).map(|t| (t.id, f)));
             let (lat, lon, alt) = match d.track.as_ref() {
                 Some(f) if f.lat.is_some() && f.lon.is_some() => (f.lat, f.lon, f.alt_m),
                 _ => (None, None, None),
@@ -200,69 +342,31 @@ fn ingest_tx(
             ])?;
             if n == 1 {
                 stored += 1;
-                if let Some((id, f)) = track {
-                    merges.entry(id).or_default().add(d, f);
+                if let Some((_, f)) = track {
+                    merges.entry(f.key.as_str()).or_default().add(d, f);
                 }
             }
         }
     }
     let mut tracks = Vec::with_capacity(merges.len());
-    if !merges.is_empty() {
-        let mut upd = c.prepare_cached(
-            "UPDATE tracks SET \
-               uas_id = CASE WHEN ?13 >= last_seen_ms THEN coalesce(?2, uas_id) ELSE coalesce(uas_id, ?2) END, \
-               lat = CASE WHEN ?3 IS NOT NULL AND (?13 >= last_seen_ms OR lat IS NULL) THEN ?3 ELSE lat END, \
-               lon = CASE WHEN ?3 IS NOT NULL AND (?13 >= last_seen_ms OR lat IS NULL) THEN ?4 ELSE lon END, \
-               alt_m = CASE WHEN ?3 IS NOT NULL AND (?13 >= last_seen_ms OR lat IS NULL) THEN ?5 ELSE alt_m END, \
-               operator_lat = CASE WHEN ?6 IS NOT NULL AND (?13 >= last_seen_ms OR operator_lat IS NULL) THEN ?6 ELSE operator_lat END, \
-               operator_lon = CASE WHEN ?6 IS NOT NULL AND (?13 >= last_seen_ms OR operator_lat IS NULL) THEN ?7 ELSE operator_lon END, \
-               home_lat = CASE WHEN ?8 IS NOT NULL AND (?13 >= last_seen_ms OR home_lat IS NULL) THEN ?8 ELSE home_lat END, \
-               home_lon = CASE WHEN ?8 IS NOT NULL AND (?13 >= last_seen_ms OR home_lat IS NULL) THEN ?9 ELSE home_lon END, \
-               transports = ?10, sensors = ?11, \
-               first_seen_ms = min(first_seen_ms, ?12), last_seen_ms = max(last_seen_ms, ?13), \
-               detections = detections + ?14, state = 'active' \
-             WHERE id = ?1"
-        )?;
-        let mut get =
-            c.prepare_cached(&format!("SELECT {TRACK_COLS} FROM tracks WHERE id = ?1"))?;
-        let mut by_id: HashMap<i64, (&Vec<String>, &Vec<String>)> = HashMap::new();
-        for (id, t, s) in ids.values() {
-            by_id.insert(*id, (t, s));
-        }
-        let empty = Vec::new();
-        for (id, m) in merges {
-            let (old_t, old_s) = by_id.get(&id).copied().unwrap_or((&empty, &empty));
-            let mut transports: BTreeSet<String> = old_t.iter().cloned().collect();
-            transports.extend(m.transports);
-            let mut sensors: BTreeSet<String> = old_s.iter().cloned().collect();
-            sensors.insert(sensor_name.to_owned());
-            let tj = serde_json::to_string(&transports).unwrap_or_else(|_| "[]".into());
-            let sj = serde_json::to_string(&sensors).unwrap_or_else(|_| "[]".into());
-            upd.execute(params![
-                id,
-                m.uas_id,
-                m.lat,
-                m.lon,
-                m.alt_m,
-                m.operator_lat,
-                m.operator_lon,
-                m.home_lat,
-                m.home_lon,
-                tj,
-                sj,
-                m.first_ms,
-                m.last_ms,
-                m.count
-            ])?;
-            tracks.push(get.query_row([id], track_from)?);
-        }
-        tracks.sort_by_key(|t| t.id);
+    for (key, m) in merges {
+        let Some(mut row) = rows.remove(key) else {
+            continue;
+        };
+        m.apply(&mut row, sensor_name, received_ms);
+        write_row(c, &row)?;
+        tracks.push(row);
     }
+    tracks.sort_by_key(|t| t.id);
     if stored > 0 {
         c.prepare_cached(
             "UPDATE sensors SET detections_stored = detections_stored + ?2 WHERE id = ?1",
         )?
         .execute(params![sensor_id, stored as i64])?;
+    }
+    // Only now that every statement of the job succeeded: a failed job leaves the cache as it was.
+    for t in &tracks {
+        cache.put(t.clone());
     }
     Ok(IngestOutcome {
         stored,
@@ -283,6 +387,7 @@ impl Store {
         items: Vec<NewDetection>,
     ) -> Ticket<IngestOutcome> {
         let name = sensor_name.to_owned();
-        self.write(move |c| ingest_tx(c, sensor_id, &name, received_ms, &items))
+        let cache = self.cache();
+        self.write(move |c| ingest_tx(c, &cache, sensor_id, &name, received_ms, &items))
     }
 }

@@ -158,6 +158,13 @@ pub struct TrackRow {
     pub detections: i64,
     /// Where the track is in its life: `active`, `lost` or `closed` (the tracker's state, stored as text).
     pub state: String,
+    /// The identities the tracker bound to the track, as `kind:value` (e.g. `serial:1596F123`), so that a
+    /// restarted server can bind new detections to it.
+    pub identities: Vec<String>,
+    /// The transmitter MAC hints bound to the track, as `link|address` (e.g. `wifi|02:00:00:00:00:01`).
+    pub macs: Vec<String>,
+    /// Server time (Unix ms) of the last detection stored for the track: the clock of its timeouts.
+    pub activity_ms: i64,
 }
 
 /// One position of a track's path.
@@ -267,6 +274,8 @@ struct Inner {
     tx: Mutex<Option<SyncSender<Box<dyn writer::Job>>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
+    /// The writer's copy of recently written track rows (see [`ingest::TrackCache`]).
+    cache: Arc<Mutex<ingest::TrackCache>>,
     /// Dropped with the store, which ends the checkpointer thread.
     _checkpoint_stop: std::sync::mpsc::Sender<()>,
 }
@@ -350,9 +359,19 @@ impl Store {
         let mut conn = open_conn(&path, false)?;
         schema::migrate(&mut conn)?;
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        let cache = Arc::new(Mutex::new(ingest::TrackCache::default()));
+        let on_abort = {
+            let cache = cache.clone();
+            // A group that did not commit may have cached rows that are not in the database.
+            move || {
+                if let Ok(mut c) = cache.lock() {
+                    c.clear();
+                }
+            }
+        };
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer::run(conn, rx))
+            .spawn(move || writer::run(conn, rx, on_abort))
             .map_err(|source| Error::Io {
                 path: path.clone(),
                 source,
@@ -373,6 +392,7 @@ impl Store {
                 tx: Mutex::new(Some(tx)),
                 thread: Mutex::new(Some(thread)),
                 readers: Mutex::new(Vec::new()),
+                cache,
             }),
         })
     }
@@ -395,6 +415,11 @@ impl Store {
             None => j.finish(Err("the store is closed".into())),
         }
         ticket
+    }
+
+    /// The writer's track cache, for jobs that write track rows.
+    pub(crate) fn cache(&self) -> Arc<Mutex<ingest::TrackCache>> {
+        self.inner.cache.clone()
     }
 
     /// Runs `f` on a pooled read-only connection.

@@ -4,10 +4,28 @@
 //! The tracker decides; the store only follows. Rows are addressed by their key ([`crate::TrackRow::key`])
 //! because the tracker knows its tracks by key before the writer has assigned row ids.
 
-use crate::ingest::{track_from, TRACK_COLS};
+use crate::ingest::{track_from, write_row, TrackCache, TRACK_COLS};
 use crate::{Result, Store, Ticket, TrackRow};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+/// Runs a job that rewrites track rows, then forgets the writer's cached copies of `keys` (all of them
+/// when `keys` is `None`), whether the job succeeded or not.
+fn uncached<T>(
+    cache: &Mutex<TrackCache>,
+    keys: Option<&[&str]>,
+    job: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let r = job();
+    if let Ok(mut c) = cache.lock() {
+        match keys {
+            Some(keys) => keys.iter().for_each(|k| c.remove(k)),
+            None => c.clear(),
+        }
+    }
+    r
+}
 
 /// The result of [`Store::merge_tracks`].
 #[derive(Debug, Clone, PartialEq)]
@@ -24,9 +42,9 @@ fn row_by_key(c: &Connection, key: &str) -> rusqlite::Result<Option<TrackRow>> {
         .optional()
 }
 
-fn union(a: &[String], b: &[String]) -> String {
+fn union(a: &[String], b: &[String]) -> Vec<String> {
     let all: BTreeSet<&String> = a.iter().chain(b.iter()).collect();
-    serde_json::to_string(&all).unwrap_or_else(|_| "[]".into())
+    all.into_iter().cloned().collect()
 }
 
 fn merge_tx(c: &Connection, into: &str, from: &str) -> Result<Option<MergedTracks>> {
@@ -75,28 +93,28 @@ fn merge_tx(c: &Connection, into: &str, from: &str) -> Result<Option<MergedTrack
     } else {
         keep.state.as_str()
     };
-    c.prepare_cached(
-        "UPDATE tracks SET uas_id = ?2, lat = ?3, lon = ?4, alt_m = ?5, operator_lat = ?6, operator_lon = ?7, \
-         home_lat = ?8, home_lon = ?9, transports = ?10, sensors = ?11, first_seen_ms = ?12, last_seen_ms = ?13, \
-         detections = ?14, state = ?15 WHERE id = ?1",
-    )?
-    .execute(params![
-        keep.id,
+    let merged = TrackRow {
+        id: keep.id,
+        key: keep.key.clone(),
         uas_id,
         lat,
         lon,
-        alt,
-        pick(keep.operator_lat, gone.operator_lat),
-        pick(keep.operator_lon, gone.operator_lon),
-        pick(keep.home_lat, gone.home_lat),
-        pick(keep.home_lon, gone.home_lon),
-        union(&keep.transports, &gone.transports),
-        union(&keep.sensors, &gone.sensors),
-        keep.first_seen_ms.min(gone.first_seen_ms),
-        keep.last_seen_ms.max(gone.last_seen_ms),
-        keep.detections.saturating_add(gone.detections),
-        state
-    ])?;
+        alt_m: alt,
+        operator_lat: pick(keep.operator_lat, gone.operator_lat),
+        operator_lon: pick(keep.operator_lon, gone.operator_lon),
+        home_lat: pick(keep.home_lat, gone.home_lat),
+        home_lon: pick(keep.home_lon, gone.home_lon),
+        transports: union(&keep.transports, &gone.transports),
+        sensors: union(&keep.sensors, &gone.sensors),
+        first_seen_ms: keep.first_seen_ms.min(gone.first_seen_ms),
+        last_seen_ms: keep.last_seen_ms.max(gone.last_seen_ms),
+        detections: keep.detections.saturating_add(gone.detections),
+        state: state.to_owned(),
+        identities: union(&keep.identities, &gone.identities),
+        macs: union(&keep.macs, &gone.macs),
+        activity_ms: keep.activity_ms.max(gone.activity_ms),
+    };
+    write_row(c, &merged)?;
     c.prepare_cached("DELETE FROM tracks WHERE id = ?1")?
         .execute([gone.id])?;
     Ok(row_by_key(c, into)?.map(|survivor| MergedTracks {
@@ -111,34 +129,61 @@ impl Store {
     /// `None` when neither row exists.
     pub fn merge_tracks(&self, into: &str, from: &str) -> Ticket<Option<MergedTracks>> {
         let (into, from) = (into.to_owned(), from.to_owned());
-        self.write(move |c| merge_tx(c, &into, &from))
+        let cache = self.cache();
+        self.write(move |c| uncached(&cache, Some(&[&into, &from]), || merge_tx(c, &into, &from)))
     }
 
     /// Records new states (`active`, `lost`, `closed`) of tracks by key; returns the rows that exist, after
     /// the change.
     pub fn set_track_states(&self, states: Vec<(String, String)>) -> Ticket<Vec<TrackRow>> {
+        let cache = self.cache();
         self.write(move |c| {
-            let mut out = Vec::with_capacity(states.len());
-            let mut upd = c.prepare_cached("UPDATE tracks SET state = ?2 WHERE key = ?1")?;
-            for (key, state) in &states {
-                if upd.execute(params![key, state])? == 1 {
-                    if let Some(r) = row_by_key(c, key)? {
-                        out.push(r);
-                    }
-                }
-            }
-            Ok(out)
+            let keys: Vec<&str> = states.iter().map(|s| s.0.as_str()).collect();
+            uncached(&cache, Some(&keys), || set_states(c, &states))
         })
     }
 
-    /// Marks every track not yet closed as closed: called at server start, since the tracker that knew
-    /// those tracks is gone with the previous process. Returns how many rows changed.
+    /// Marks every track not yet closed as closed. Returns how many rows changed.
     pub fn close_open_tracks(&self) -> Ticket<usize> {
-        self.write(|c| {
-            Ok(c.execute(
-                "UPDATE tracks SET state = 'closed' WHERE state != 'closed'",
-                [],
-            )?)
+        let cache = self.cache();
+        self.write(move |c| {
+            uncached(&cache, None, || {
+                Ok(c.execute(
+                    "UPDATE tracks SET state = 'closed' WHERE state != 'closed'",
+                    [],
+                )?)
+            })
         })
     }
+
+    /// The tracks not closed (`active` or `lost`) that have detections, oldest first: what a restarted
+    /// server gives back to its tracker.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn open_tracks(&self) -> Result<Vec<TrackRow>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {TRACK_COLS} FROM tracks WHERE state != 'closed' AND detections > 0 ORDER BY id"
+            ))?;
+            let rows = st
+                .query_map([], track_from)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+}
+
+fn set_states(c: &Connection, states: &[(String, String)]) -> Result<Vec<TrackRow>> {
+    let mut out = Vec::with_capacity(states.len());
+    let mut upd = c.prepare_cached("UPDATE tracks SET state = ?2 WHERE key = ?1")?;
+    for (key, state) in states {
+        if upd.execute(params![key, state])? == 1 {
+            if let Some(r) = row_by_key(c, key)? {
+                out.push(r);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -81,6 +81,25 @@ impl Store {
         })
     }
 
+    /// The tracks in the tracker's `active` state (heard within its lost timeout), most recently seen
+    /// first.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn active_tracks(&self) -> Result<Vec<TrackRow>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {TRACK_COLS} FROM tracks WHERE state = 'active' AND detections > 0 \
+                 ORDER BY last_seen_ms DESC, id"
+            ))?;
+            let rows = st
+                .query_map([], track_from)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
     /// The sequence numbers in `from..=to` already stored for a sensor (a resent batch).
     ///
     /// # Errors
@@ -376,7 +395,12 @@ impl Store {
     /// Retention: deletes detections received before `before_ms`, alerts raised before it, and tracks not
     /// seen since. Returns the number of detections deleted.
     pub fn purge_before(&self, before_ms: i64) -> Ticket<usize> {
+        let cache = self.cache();
         self.write(move |c| {
+            // Track rows may be deleted: the writer's copies go too.
+            if let Ok(mut cache) = cache.lock() {
+                cache.clear();
+            }
             let n = c.execute("DELETE FROM detections WHERE time_ms < ?1", [before_ms])?;
             c.execute("DELETE FROM alerts WHERE time_ms < ?1", [before_ms])?;
             c.execute(

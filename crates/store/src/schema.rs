@@ -112,6 +112,17 @@ CREATE TABLE settings(
 ALTER TABLE tracks ADD COLUMN state TEXT NOT NULL DEFAULT 'active';
 CREATE INDEX detections_track ON detections(track_id);
 "#,
+    // 3: what a restarted server needs to pick up its open tracks (the tracker's identities and MAC hints,
+    // and the server time of the last detection, which drives the lost/closed timeouts); two indexes that
+    // cost every write and served no query (detections(track_id) is a prefix of detections(track_id,
+    // time_ms); the track list is small enough to scan).
+    r#"
+ALTER TABLE tracks ADD COLUMN identities TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tracks ADD COLUMN macs TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tracks ADD COLUMN activity_ms INTEGER NOT NULL DEFAULT 0;
+DROP INDEX detections_track;
+DROP INDEX tracks_last_seen;
+"#,
 ];
 
 /// The version this build of the code expects.

@@ -103,7 +103,8 @@ pub(crate) fn submit(tx: &SyncSender<Box<dyn Job>>, j: Box<dyn Job>) {
 }
 
 /// The writer thread's loop; returns when every sender is dropped and the channel is drained.
-pub(crate) fn run(conn: Connection, rx: Receiver<Box<dyn Job>>) {
+/// `on_abort` runs after a group transaction was rolled back, before its jobs are answered.
+pub(crate) fn run(conn: Connection, rx: Receiver<Box<dyn Job>>, on_abort: impl Fn()) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -116,6 +117,7 @@ pub(crate) fn run(conn: Connection, rx: Receiver<Box<dyn Job>>) {
         if let Err(e) = &outcome {
             tracing::error!(error = %e, jobs = jobs.len(), "write transaction failed");
             let _ = conn.execute_batch("ROLLBACK");
+            on_abort();
         }
         let committed = outcome.map_err(|e| e.to_string());
         for j in jobs {

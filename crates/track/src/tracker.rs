@@ -141,7 +141,8 @@ pub struct Track {
 }
 
 impl Track {
-    fn new(id: TrackId, received: UnixMs, now: UnixMs) -> Track {
+    /// An empty active track first seen at `received` (sensor time), active at `now` (server time).
+    pub fn new(id: TrackId, received: UnixMs, now: UnixMs) -> Track {
         Track {
             id,
             state: TrackState::Active,
@@ -589,6 +590,38 @@ impl Tracker {
         let point = apply(track, obs, operator, now);
         events.push(TrackEvent::Updated { id: target, point });
         events
+    }
+
+    /// Gives the tracker back a track it knew before (a server restart): the track gets a new id, which is
+    /// returned, and owns its identities and MAC hints again, so that new observations bind to it. An
+    /// identity or MAC already owned by another live track stays with that one and is dropped from this
+    /// track. `Closed` comes back as `Lost` (a closed track is not live); `last_activity` keeps its value,
+    /// so the timeouts run on from where they were.
+    pub fn restore(&mut self, mut track: Track) -> TrackId {
+        self.next_id = self.next_id.wrapping_add(1);
+        let id = TrackId(self.next_id);
+        track.id = id;
+        if track.state == TrackState::Closed {
+            track.state = TrackState::Lost;
+        }
+        track
+            .identities
+            .retain(|i| match self.by_identity.entry(i.clone()) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(id);
+                    true
+                }
+            });
+        track.macs.retain(|m| match self.by_mac.entry(m.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(id);
+                true
+            }
+        });
+        self.tracks.insert(id, track);
+        id
     }
 
     /// Applies the timeouts at `now`: Active → Lost, then Lost → Closed (closed tracks leave the tracker and

@@ -108,15 +108,12 @@ async fn list(
     c: Caller,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Vec<TrackDto>>, ApiError> {
-    let since = if p.active == Some(true) {
-        let window = i64::try_from(s.config.active_track_s)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(1000);
-        Some(s.now().saturating_sub(window))
+    // Active is the tracker's state (heard within its lost timeout), as the row records it.
+    let rows = if p.active == Some(true) {
+        s.store.active_tracks()?
     } else {
-        None
+        s.store.tracks(None)?
     };
-    let rows = s.store.tracks(since)?;
     Ok(Json(dtos_for(&s, &c, &rows, "GET /tracks").await?))
 }
 
