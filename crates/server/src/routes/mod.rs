@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod console;
 pub mod export;
 pub mod ingest;
 pub mod lists;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(console::router())
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -1,0 +1,398 @@
+// The map: MapLibre with an offline base map (Natural Earth countries from the world-atlas package, drawn
+// as fill and line layers, no glyphs or sprites fetched), an optional online raster source from the
+// server's configuration, and the live layer. Aircraft, pilots, home points and sensors are HTML markers;
+// trails and pilot/home links are GeoJSON line layers. Updates are applied at most once per animation
+// frame, and only for the tracks that changed.
+
+import * as maplibregl from 'maplibre-gl';
+import type { GeoJSONSource, StyleSpecification } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
+import countriesUrl from 'world-atlas/countries-50m.json?url';
+import { feature, mesh } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
+import { state } from './state';
+import type { Track } from './types';
+import { esc, fmt, trackName } from './format';
+import { circleRing } from './geo';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+export let map: maplibregl.Map;
+
+/** Colours of zones by restriction (ED-269 words and the API's free text, lower-cased). */
+export const ZONE_COLOURS: [string, string][] = [
+  ['prohibited', '#ff4d4f'],
+  ['restricted', '#f0883e'],
+  ['req_authorisation', '#d29922'],
+  ['conditional', '#d29922'],
+  ['no_restriction', '#58a6ff'],
+];
+
+export function initMap(container: HTMLElement, tileUrl: string | null): Promise<void> {
+  const style: StyleSpecification = {
+    version: 8,
+    sources: {
+      land: { type: 'geojson', data: EMPTY },
+      borders: { type: 'geojson', data: EMPTY },
+      ...(tileUrl
+        ? { online: { type: 'raster', tiles: [tileUrl], tileSize: 256, attribution: 'configured tile source' } }
+        : {}),
+    },
+    layers: [
+      { id: 'sea', type: 'background', paint: { 'background-color': '#0b1620' } },
+      ...(tileUrl ? [{ id: 'online', type: 'raster' as const, source: 'online' }] : []),
+      {
+        id: 'land',
+        type: 'fill',
+        source: 'land',
+        paint: { 'fill-color': '#1b2a35', 'fill-opacity': tileUrl ? 0 : 1 },
+      },
+      {
+        id: 'borders',
+        type: 'line',
+        source: 'borders',
+        paint: { 'line-color': '#4a6478', 'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.5, 10, 1.5] },
+      },
+    ],
+  };
+  map = new maplibregl.Map({
+    container,
+    style,
+    center: [10, 50],
+    zoom: 3,
+    attributionControl: { compact: true, customAttribution: 'Natural Earth' },
+    dragRotate: false,
+    pitchWithRotate: false,
+    fadeDuration: 0,
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  return new Promise((resolve) => {
+    map.on('load', () => {
+      addLiveLayers();
+      void loadBaseMap();
+      state.on('tracks', schedule);
+      state.on('sensors', drawSensors);
+      state.on('zones', drawZones);
+      resolve();
+    });
+  });
+}
+
+async function loadBaseMap(): Promise<void> {
+  try {
+    const topo = (await (await fetch(countriesUrl)).json()) as Topology<{ countries: GeometryCollection; land: GeometryCollection }>;
+    const countries = topo.objects.countries;
+    (map.getSource('land') as GeoJSONSource).setData(feature(topo, topo.objects.land));
+    (map.getSource('borders') as GeoJSONSource).setData(mesh(topo, countries, (a, b) => a !== b));
+  } catch (e) {
+    console.error('base map', e);
+  }
+}
+
+function addLiveLayers(): void {
+  for (const id of ['zones', 'draft', 'trails', 'links', 'history-paths', 'history-links', 'history-points'])
+    map.addSource(id, { type: 'geojson', data: EMPTY });
+  // A `match` over the restriction words; the type checker cannot see through a spread, hence the cast.
+  const zoneColour = ['match', ['get', 'restriction'], ...ZONE_COLOURS.flat(), '#8b949e'] as unknown as maplibregl.ExpressionSpecification;
+  map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': zoneColour, 'fill-opacity': 0.18 } });
+  map.addLayer({
+    id: 'zones-line',
+    type: 'line',
+    source: 'zones',
+    paint: { 'line-color': zoneColour, 'line-width': ['case', ['get', 'selected'], 3, 1.5] },
+  });
+  map.addLayer({ id: 'draft-fill', type: 'fill', source: 'draft', paint: { 'fill-color': '#58a6ff', 'fill-opacity': 0.15 } });
+  map.addLayer({
+    id: 'draft-line',
+    type: 'line',
+    source: 'draft',
+    paint: { 'line-color': '#58a6ff', 'line-width': 2, 'line-dasharray': [2, 1] },
+  });
+  map.addLayer({
+    id: 'draft-points',
+    type: 'circle',
+    source: 'draft',
+    filter: ['==', ['geometry-type'], 'Point'],
+    paint: { 'circle-radius': 5, 'circle-color': '#58a6ff', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
+  });
+  map.addLayer({
+    id: 'trails',
+    type: 'line',
+    source: 'trails',
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: {
+      'line-color': ['match', ['get', 'cls'], 'alerting', '#ff4d4f', 'allowlisted', '#3fb950', 'lost', '#8b949e', '#f0b429'],
+      'line-width': ['case', ['get', 'selected'], 3, 1.5],
+      'line-opacity': 0.8,
+    },
+  });
+  map.addLayer({
+    id: 'links',
+    type: 'line',
+    source: 'links',
+    paint: {
+      'line-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', '#e6edf3'],
+      'line-width': 1.5,
+      'line-dasharray': [3, 2],
+      'line-opacity': 0.85,
+    },
+  });
+  map.addLayer({
+    id: 'history-paths',
+    type: 'line',
+    source: 'history-paths',
+    paint: { 'line-color': '#79c0ff', 'line-width': 1.5, 'line-opacity': 0.5 },
+  });
+  map.addLayer({
+    id: 'history-links',
+    type: 'line',
+    source: 'history-links',
+    paint: { 'line-color': '#bc8cff', 'line-width': 1.2, 'line-dasharray': [3, 2] },
+  });
+  map.addLayer({
+    id: 'history-points',
+    type: 'circle',
+    source: 'history-points',
+    paint: {
+      'circle-radius': ['match', ['get', 'kind'], 'pilot', 5, 'home', 4, 7],
+      'circle-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', 'home', '#e6edf3', '#79c0ff'],
+      'circle-stroke-color': '#0b1620',
+      'circle-stroke-width': 2,
+    },
+  });
+}
+
+// ---- the live layer -------------------------------------------------------------------------------------
+
+interface Markers {
+  drone: maplibregl.Marker;
+  el: HTMLElement;
+  arrow: HTMLElement;
+  label: HTMLElement;
+  pilot: maplibregl.Marker | null;
+  home: maplibregl.Marker | null;
+  cls: string;
+}
+
+const markers = new Map<number, Markers>();
+const trailFeatures = new Map<number, GeoJSON.Feature>();
+const linkFeatures = new Map<number, GeoJSON.Feature[]>();
+let frame = 0;
+let liveHidden = false;
+
+/** Asks for one redraw on the next animation frame, however many updates arrive before it. */
+export function schedule(): void {
+  if (!frame) frame = requestAnimationFrame(drawFrame);
+}
+
+function drawFrame(): void {
+  frame = 0;
+  const { changed, removed } = state.takeDirty();
+  for (const id of removed) {
+    const m = markers.get(id);
+    if (m) {
+      m.drone.remove();
+      m.pilot?.remove();
+      m.home?.remove();
+      markers.delete(id);
+    }
+    trailFeatures.delete(id);
+    linkFeatures.delete(id);
+  }
+  for (const id of changed) {
+    const t = state.tracks.get(id);
+    if (t) drawTrack(t);
+  }
+  if (changed.size || removed.size) {
+    (map.getSource('trails') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...trailFeatures.values()] });
+    (map.getSource('links') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...linkFeatures.values()].flat() });
+  }
+}
+
+function pointMarker(cls: string, testid: string, title: string, lon: number, lat: number): maplibregl.Marker {
+  const el = document.createElement('div');
+  el.className = cls;
+  el.dataset['testid'] = testid;
+  el.title = title;
+  return new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map);
+}
+
+function drawTrack(t: Track): void {
+  const cls = state.classOf(t);
+  const selected = state.selected === t.id;
+  let m = markers.get(t.id);
+  if (t.lat === null || t.lon === null) return;
+  if (!m) {
+    const el = document.createElement('div');
+    el.dataset['testid'] = 'drone-marker';
+    el.dataset['trackId'] = String(t.id);
+    el.innerHTML = '<div class="arrow"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2 L20 21 L12 16.5 L4 21 Z"/></svg></div><span class="lbl"></span>';
+    el.addEventListener('click', (e) => {
+      e.stopPropagation();
+      state.select(t.id);
+    });
+    const drone = new maplibregl.Marker({ element: el }).setLngLat([t.lon, t.lat]).addTo(map);
+    m = {
+      drone,
+      el,
+      arrow: el.querySelector('.arrow') as HTMLElement,
+      label: el.querySelector('.lbl') as HTMLElement,
+      pilot: null,
+      home: null,
+      cls: '',
+    };
+    markers.set(t.id, m);
+  } else {
+    m.drone.setLngLat([t.lon, t.lat]);
+  }
+  const className = `drone ${cls}${selected ? ' selected' : ''}`;
+  if (m.cls !== className) {
+    m.el.className = className;
+    m.cls = className;
+  }
+  m.el.dataset['state'] = cls;
+  const heading = state.motion(t).heading;
+  m.arrow.style.transform = heading === null ? '' : `rotate(${heading}deg)`;
+  m.arrow.classList.toggle('no-heading', heading === null);
+  const name = trackName(t);
+  if (m.label.textContent !== name) m.label.textContent = name;
+  m.el.title = `${name} — ${cls}, ${fmt.m(t.alt_m)} AMSL`;
+
+  // Pilot and home only when the API returned them (roles without the right get null).
+  const links: GeoJSON.Feature[] = [];
+  const pilotTitle = `Pilot of ${esc(name)}`;
+  if (t.operator_lat !== null && t.operator_lon !== null) {
+    if (m.pilot) m.pilot.setLngLat([t.operator_lon, t.operator_lat]);
+    else m.pilot = pointMarker('pilot', 'pilot-marker', pilotTitle, t.operator_lon, t.operator_lat);
+    links.push(line('pilot', t.id, [t.lon, t.lat], [t.operator_lon, t.operator_lat]));
+  } else if (m.pilot) {
+    m.pilot.remove();
+    m.pilot = null;
+  }
+  if (t.home_lat !== null && t.home_lon !== null) {
+    if (m.home) m.home.setLngLat([t.home_lon, t.home_lat]);
+    else m.home = pointMarker('home', 'home-marker', `Take-off point of ${name}`, t.home_lon, t.home_lat);
+    links.push(line('home', t.id, [t.lon, t.lat], [t.home_lon, t.home_lat]));
+  } else if (m.home) {
+    m.home.remove();
+    m.home = null;
+  }
+  linkFeatures.set(t.id, links);
+  const trail = state.trails.get(t.id) ?? [];
+  trailFeatures.set(t.id, {
+    type: 'Feature',
+    properties: { id: t.id, cls, selected },
+    geometry: { type: 'LineString', coordinates: trail.map((p) => [p.lon, p.lat]) },
+  });
+}
+
+function line(kind: string, id: number, a: [number, number], b: [number, number]): GeoJSON.Feature {
+  return { type: 'Feature', properties: { kind, id }, geometry: { type: 'LineString', coordinates: [a, b] } };
+}
+
+/** Hides the live layer while history is replayed, and shows it again. */
+export function setLiveVisible(on: boolean): void {
+  liveHidden = !on;
+  document.body.classList.toggle('history-mode', !on);
+  for (const id of ['trails', 'links']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+}
+
+export function liveVisible(): boolean {
+  return !liveHidden;
+}
+
+export function flyTo(lon: number, lat: number, zoom?: number): void {
+  map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), zoom ?? 15), duration: 600 });
+}
+
+/** Frames every active aircraft (and pilot) on first load. */
+export function fitTracks(): boolean {
+  const b = new maplibregl.LngLatBounds();
+  let n = 0;
+  for (const t of state.tracks.values()) {
+    if (t.lat === null || t.lon === null) continue;
+    b.extend([t.lon, t.lat]);
+    if (t.operator_lat !== null && t.operator_lon !== null) b.extend([t.operator_lon, t.operator_lat]);
+    n++;
+  }
+  if (!n) return false;
+  map.fitBounds(b, { padding: 80, maxZoom: 16, duration: 0 });
+  return true;
+}
+
+// ---- sensors and zones ----------------------------------------------------------------------------------
+
+const sensorMarkers = new Map<number, maplibregl.Marker>();
+
+function drawSensors(): void {
+  for (const [id, mk] of sensorMarkers)
+    if (!state.sensors.has(id)) {
+      mk.remove();
+      sensorMarkers.delete(id);
+    }
+  for (const s of state.sensors.values()) {
+    let mk = sensorMarkers.get(s.id);
+    if (s.lat === null || s.lon === null) {
+      mk?.remove();
+      sensorMarkers.delete(s.id);
+      continue;
+    }
+    if (!mk) {
+      mk = pointMarker('sensor', 'sensor-marker', '', s.lon, s.lat);
+      sensorMarkers.set(s.id, mk);
+    }
+    mk.setLngLat([s.lon, s.lat]);
+    const el = mk.getElement();
+    el.className = `sensor ${s.status}`;
+    el.title = `Sensor ${s.name}: ${s.status}`;
+  }
+}
+
+/** Zones as drawable features: circles become polygons; properties carry what the layers style on. */
+export function zoneFeature(
+  f: GeoJSON.Feature,
+  props: Record<string, unknown>,
+): GeoJSON.Feature<GeoJSON.Polygon | GeoJSON.MultiPolygon> | null {
+  const g = f.geometry;
+  const p = (f.properties ?? {}) as Record<string, unknown>;
+  const restriction = String(props['restriction'] ?? p['restriction'] ?? '').toLowerCase();
+  const properties = { ...p, ...props, restriction };
+  if (g.type === 'Point') {
+    const r = Number(props['radius_m'] ?? p['radius_m']);
+    if (!Number.isFinite(r) || r <= 0) return null;
+    const [lon, lat] = g.coordinates as [number, number];
+    return { type: 'Feature', properties, geometry: { type: 'Polygon', coordinates: [circleRing(lat, lon, r)] } };
+  }
+  if (g.type === 'Polygon' || g.type === 'MultiPolygon') return { type: 'Feature', properties, geometry: g };
+  return null;
+}
+
+let selectedZone: number | null = null;
+export function highlightZone(id: number | null): void {
+  selectedZone = id;
+  drawZones();
+}
+
+function drawZones(): void {
+  const features = state.zones
+    .map((z) =>
+      zoneFeature(z.feature, {
+        id: z.id,
+        name: z.name,
+        restriction: z.restriction,
+        radius_m: z.radius_m,
+        selected: z.id === selectedZone,
+      }),
+    )
+    .filter((f): f is NonNullable<typeof f> => f !== null);
+  (map.getSource('zones') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
+}
+
+export function setSource(id: string, fc: GeoJSON.FeatureCollection): void {
+  (map.getSource(id) as GeoJSONSource | undefined)?.setData(fc);
+}
