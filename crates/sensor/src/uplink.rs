@@ -1,0 +1,251 @@
+//! The uplink sink: spooled lines → `POST /api/v1/ingest?seq=N` (body = the lines, line *i* has sequence
+//! number N+i) → deleted from the spool only after a 2xx. At-least-once: a batch whose answer was lost is
+//! sent again with the same numbers, and the server stores it once.
+//!
+//! Answers: 2xx acknowledges; 401/403 is fatal (the token is wrong: retrying cannot help); 400 means the
+//! batch is poisoned — the line the server names (or the whole batch when it names none) goes to the
+//! spool's dead-letter table, counted, and the rest is sent again; 413 halves the batch; anything else
+//! (connection refused, timeouts, 5xx, 429) is retried with exponential backoff and full jitter.
+//!
+//! Connections go only to the configured server.
+
+use crate::backoff::Backoff;
+use crate::spool::Spool;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The HTTP side: base URL, token and a client (rustls, optional private CA).
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::blocking::Client,
+    /// Base URL without a trailing slash and without `/api/v1`.
+    base: String,
+    token: String,
+    /// Last measured server clock minus local clock, milliseconds (from the `Date` header).
+    pub clock_offset_ms: Arc<AtomicI64>,
+    pub clock_known: Arc<AtomicBool>,
+}
+
+/// Why the uplink cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum UplinkError {
+    #[error("reading the CA certificate {path}: {message}")]
+    CaCert { path: String, message: String },
+    #[error("building the HTTP client: {0}")]
+    Client(String),
+    #[error("the server refused the sensor's token (HTTP {status}: {body}); check --token")]
+    Unauthorized { status: u16, body: String },
+    #[error(transparent)]
+    Spool(#[from] crate::spool::SpoolError),
+}
+
+/// What one request got.
+#[derive(Debug)]
+pub enum Answer {
+    Ok(String),
+    Status(u16, String),
+    /// No answer (connection refused, reset, timeout).
+    Failed(String),
+}
+
+fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+impl Http {
+    /// # Errors
+    ///
+    /// The CA file cannot be read or parsed, or the TLS stack cannot be set up.
+    pub fn new(
+        server: &str,
+        token: &str,
+        ca_cert: Option<&std::path::Path>,
+    ) -> Result<Http, UplinkError> {
+        let mut b = reqwest::blocking::Client::builder()
+            .use_rustls_tls()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            // Redirects could lead elsewhere: the sensor talks to its server only.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("skytrace-sensor/", env!("CARGO_PKG_VERSION")));
+        if let Some(p) = ca_cert {
+            let ca = |message: String| UplinkError::CaCert {
+                path: p.display().to_string(),
+                message,
+            };
+            let pem = std::fs::read(p).map_err(|e| ca(e.to_string()))?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| ca(e.to_string()))?;
+            b = b.add_root_certificate(cert);
+        }
+        let client = b.build().map_err(|e| UplinkError::Client(e.to_string()))?;
+        let base = server.trim_end_matches('/');
+        let base = base.strip_suffix("/api/v1").unwrap_or(base).to_owned();
+        Ok(Http {
+            client,
+            base,
+            token: token.to_owned(),
+            clock_offset_ms: Arc::new(AtomicI64::new(0)),
+            clock_known: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    fn note_date(&self, resp: &reqwest::blocking::Response, sent_ms: i64) {
+        let Some(date) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|d| d.to_str().ok())
+        else {
+            return;
+        };
+        let fmt = time::format_description::well_known::Rfc2822;
+        // HTTP dates ("Sun, 06 Nov 1994 08:49:37 GMT") are RFC 2822 dates with the zone spelt GMT.
+        let fixed = date.replace(" GMT", " +0000");
+        if let Ok(t) = time::OffsetDateTime::parse(&fixed, &fmt) {
+            let server_ms = t.unix_timestamp_nanos() as i64 / 1_000_000;
+            // The Date header has one-second resolution and is taken between send and receive: compare it
+            // with the middle of the exchange, plus half a second for the truncation.
+            let local = (sent_ms + now_ms()) / 2;
+            self.clock_offset_ms
+                .store(server_ms + 500 - local, Ordering::Relaxed);
+            self.clock_known.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Posts a body to a path under `/api/v1`.
+    pub fn post(&self, path_and_query: &str, content_type: &str, body: Vec<u8>) -> Answer {
+        let url = format!("{}/api/v1/{path_and_query}", self.base);
+        let sent = now_ms();
+        let r = self
+            .client
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send();
+        match r {
+            Err(e) => Answer::Failed(format!("{url}: {e}")),
+            Ok(resp) => {
+                self.note_date(&resp, sent);
+                let status = resp.status();
+                let text = resp.text().unwrap_or_default();
+                if status.is_success() {
+                    Answer::Ok(text)
+                } else {
+                    Answer::Status(status.as_u16(), text)
+                }
+            }
+        }
+    }
+}
+
+/// Uplink counters for heartbeats and the status line.
+#[derive(Debug, Default)]
+pub struct UplinkCounters {
+    pub batches: AtomicU64,
+    pub lines: AtomicU64,
+    pub failures: AtomicU64,
+    pub connected: AtomicBool,
+}
+
+/// Settings of the uplink loop.
+#[derive(Debug, Clone, Copy)]
+pub struct UplinkConfig {
+    pub batch_lines: usize,
+    pub batch_bytes: usize,
+    pub retry_max: Duration,
+}
+
+/// Sends until `stop` is set (or `done` says there is nothing left to wait for and the spool is empty).
+/// Returns on a fatal answer.
+///
+/// # Errors
+///
+/// [`UplinkError::Unauthorized`], or a spool that cannot be read or written.
+pub fn run(
+    http: &Http,
+    spool: &Mutex<Spool>,
+    cfg: UplinkConfig,
+    counters: &UplinkCounters,
+    stop: &AtomicBool,
+    done: &dyn Fn() -> bool,
+) -> Result<(), UplinkError> {
+    let mut backoff = Backoff::new(Duration::from_millis(250), cfg.retry_max);
+    let mut rng = rand::thread_rng();
+    let mut batch_lines = cfg.batch_lines;
+    let lock = || spool.lock().unwrap_or_else(|p| p.into_inner());
+    while !stop.load(Ordering::Relaxed) {
+        let rows = lock().peek(batch_lines, cfg.batch_bytes)?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            if done() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        let (first, last) = (first.seq, last.seq);
+        let mut body = Vec::with_capacity(rows.iter().map(|r| r.line.len() + 1).sum());
+        for r in &rows {
+            body.extend_from_slice(r.line.as_bytes());
+            body.push(b'\n');
+        }
+        let answer = http.post(
+            &format!("ingest?seq={first}"),
+            "application/x-ndjson",
+            body,
+        );
+        let retry = match answer {
+            Answer::Ok(_) => {
+                lock().acknowledge(first, last)?;
+                counters.batches.fetch_add(1, Ordering::Relaxed);
+                counters
+                    .lines
+                    .fetch_add(rows.len() as u64, Ordering::Relaxed);
+                counters.connected.store(true, Ordering::Relaxed);
+                backoff.reset();
+                batch_lines = (batch_lines * 2).min(cfg.batch_lines);
+                None
+            }
+            Answer::Status(s @ (401 | 403), body) => {
+                return Err(UplinkError::Unauthorized { status: s, body });
+            }
+            Answer::Status(400, body) => {
+                counters.connected.store(true, Ordering::Relaxed);
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let msg = v["error"].as_str().unwrap_or(&body).to_owned();
+                // The server numbers lines from 1 within the body, which has no empty lines.
+                let bad = v["line"]
+                    .as_i64()
+                    .and_then(|l| first.checked_add(l - 1))
+                    .filter(|s| (first..=last).contains(s));
+                let (a, b) = bad.map_or((first, last), |s| (s, s));
+                tracing::error!(first = a, last = b, error = %msg,
+                    "the server refused detection lines as malformed: moved to the dead-letter table");
+                lock().dead_letter(a, b, &msg)?;
+                None
+            }
+            Answer::Status(413, _) if batch_lines > 1 => {
+                batch_lines = (batch_lines / 2).max(1);
+                tracing::warn!(batch_lines, "the server found the batch too large: halving it");
+                None
+            }
+            Answer::Status(413, body) => {
+                lock().dead_letter(first, last, &format!("413: {body}"))?;
+                None
+            }
+            Answer::Status(s, body) => Some(format!("HTTP {s}: {body}")),
+            Answer::Failed(e) => Some(e),
+        };
+        if let Some(why) = retry {
+            counters.failures.fetch_add(1, Ordering::Relaxed);
+            counters.connected.store(false, Ordering::Relaxed);
+            let delay = backoff.next_delay(&mut rng);
+            tracing::warn!(error = %why, attempt = backoff.attempts(), retry_in = ?delay, "uplink failed");
+            let until = Instant::now() + delay;
+            while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+                std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+            }
+        }
+    }
+    Ok(())
+}
