@@ -2,8 +2,10 @@
 //! the command modules; the work is done by the library crates.
 
 mod decode;
+mod demo;
 mod output;
 mod replay;
+mod sensor;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +53,12 @@ enum Command {
     /// Decode captures and IQ recordings and post the detections to a server as a sensor would, in capture
     /// time (--speed) or as fast as possible (--fast).
     Replay(replay::Args),
+    /// Start the server on a temporary database with a demo login, zones and a sensor that replays the
+    /// real captures (or simulated aircraft) in a loop; prints the console address that signs you in.
+    Demo(demo::Args),
+    /// Run a sensor: capture (Wi-Fi, BLE, SDR) or replay files, decode at the edge, spool every detection
+    /// to disk and deliver it to a server at least once, with heartbeats.
+    Sensor(sensor::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +69,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Admin(args) => serve::admin(args),
         Command::Replay(args) => replay::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Sensor(args) => sensor::run(args),
     };
     match result {
         Ok(code) => code,
@@ -76,7 +86,8 @@ fn init_logging(cli: &Cli) {
     let default = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
         // A server's log is its record of what happened; a decode run only warns.
-        (false, 0) if matches!(cli.command, Command::Serve(_)) => "info",
+        (false, 0) if matches!(cli.command, Command::Serve(_) | Command::Sensor(_)) => "info",
+        // The demo prints its banner on stdout; its log only warns.
         (false, 0) => "warn",
         (false, 1) => "debug",
         (false, _) => "trace",

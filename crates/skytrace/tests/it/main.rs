@@ -1,6 +1,8 @@
 //! The `skytrace` binary end to end: real captures in, JSON lines, tables and summaries out; bad files give
 //! a clear error and a non-zero exit status without stopping the other files.
 
+mod demo;
+
 use std::process::{Command, Output};
 
 fn skytrace(args: &[&str]) -> Output {
