@@ -31,3 +31,6 @@ pub trait Source: Send {
     fn name(&self) -> &str;
     fn next(&mut self) -> Result<Option<Item>, SourceError>;
 }
+
+#[cfg(feature = "wifi")]
+pub mod wifi;
