@@ -1,0 +1,205 @@
+//! `skytrace sensor`: flags → [`sensor::Config`] → [`sensor::run`]. Precedence: flags, then
+//! `SKYTRACE_SENSOR_*` variables, then the `--config` file, then defaults.
+
+use anyhow::{Context, Result};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+EXAMPLES:
+  skytrace sensor --server https://sky.example.org --token T --spool-dir /var/lib/skytrace/spool \\
+      --source wifi:wlan1 --source ble:hci0 --lat 55.37 --lon 10.43
+  skytrace sensor --server http://127.0.0.1:8080 --token T --spool-dir spool \\
+      --source pcap:capture.pcapng --rate 1000 --loop
+
+Every detection is committed to the spool (SQLite) with a sequence number before it is sent; batches are
+deleted only once the server acknowledges them, so nothing is lost when the link or the server drops.
+With only file sources (and no --loop), the sensor exits once everything is acknowledged. A restarted
+replay resumes after what its spool already holds.")]
+pub struct Args {
+    /// TOML configuration file (fields as the long flags, with underscores; see the README).
+    #[arg(long, value_name = "FILE", env = "SKYTRACE_SENSOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Server base URL, http:// or https:// (TLS by rustls).
+    #[arg(long, value_name = "URL", env = "SKYTRACE_SENSOR_SERVER")]
+    server: Option<String>,
+    /// The sensor's token (`skytrace admin sensor add NAME`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SKYTRACE_SENSOR_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// Extra CA certificate (PEM) to trust for the server.
+    #[arg(long, value_name = "FILE", env = "SKYTRACE_SENSOR_CA_CERT")]
+    ca_cert: Option<PathBuf>,
+    /// Directory of the durable spool.
+    #[arg(long, value_name = "DIR", env = "SKYTRACE_SENSOR_SPOOL_DIR")]
+    spool_dir: Option<PathBuf>,
+    /// Spool limit in MiB of detection lines; beyond it the oldest are dropped (counted, reported).
+    #[arg(long, value_name = "MB", env = "SKYTRACE_SENSOR_SPOOL_MAX_MB")]
+    spool_max_mb: Option<f64>,
+    /// Spool limit in lines; beyond it the oldest are dropped (counted, reported).
+    #[arg(long, value_name = "N", env = "SKYTRACE_SENSOR_SPOOL_MAX_ROWS")]
+    spool_max_rows: Option<u64>,
+    /// A source, repeatable: pcap:FILE, iq:FILE (replays), wifi:IFACE, ble:ADAPTER, sdr:ARGS (live).
+    #[arg(long = "source", value_name = "KIND:ARG")]
+    sources: Vec<sensor::SourceSpec>,
+    /// Replays: detections per second (default: the capture's own pace).
+    #[arg(
+        long,
+        value_name = "N",
+        env = "SKYTRACE_SENSOR_RATE",
+        help_heading = "Replays"
+    )]
+    rate: Option<f64>,
+    /// Replays: start again at the end, time stamps shifted onto the wall clock.
+    #[arg(long = "loop", help_heading = "Replays")]
+    repeat: bool,
+    /// Replays with --loop: stop after this many passes.
+    #[arg(long, value_name = "N", requires = "repeat", help_heading = "Replays")]
+    loops: Option<u64>,
+    /// IQ replays: sample format (cf32, ci16, ci8, cu8) when the name does not tell.
+    #[arg(long, value_name = "FORMAT", help_heading = "Replays")]
+    iq_format: Option<String>,
+    /// IQ replays: sample rate, Hz.
+    #[arg(long, value_name = "HZ", help_heading = "Replays")]
+    sample_rate: Option<f64>,
+    /// IQ replays: centre frequency, Hz.
+    #[arg(long, value_name = "HZ", help_heading = "Replays")]
+    center_freq: Option<f64>,
+    /// Most detections per uplink batch [default: 1000].
+    #[arg(
+        long,
+        value_name = "N",
+        env = "SKYTRACE_SENSOR_BATCH_LINES",
+        help_heading = "Uplink"
+    )]
+    batch_lines: Option<usize>,
+    /// Longest wait between reconnection attempts, seconds [default: 30].
+    #[arg(
+        long,
+        value_name = "S",
+        env = "SKYTRACE_SENSOR_RETRY_MAX_S",
+        help_heading = "Uplink"
+    )]
+    retry_max_s: Option<f64>,
+    /// Seconds between heartbeats [default: 10].
+    #[arg(
+        long,
+        value_name = "S",
+        env = "SKYTRACE_SENSOR_HEARTBEAT_S",
+        help_heading = "Health"
+    )]
+    heartbeat_s: Option<f64>,
+    /// Fixed position: latitude, degrees.
+    #[arg(
+        long,
+        value_name = "DEG",
+        env = "SKYTRACE_SENSOR_LAT",
+        allow_hyphen_values = true,
+        help_heading = "Health"
+    )]
+    lat: Option<f64>,
+    /// Fixed position: longitude, degrees.
+    #[arg(
+        long,
+        value_name = "DEG",
+        env = "SKYTRACE_SENSOR_LON",
+        allow_hyphen_values = true,
+        help_heading = "Health"
+    )]
+    lon: Option<f64>,
+    /// Fixed position: altitude, metres.
+    #[arg(
+        long,
+        value_name = "M",
+        env = "SKYTRACE_SENSOR_ALT",
+        allow_hyphen_values = true,
+        help_heading = "Health"
+    )]
+    alt: Option<f64>,
+    /// Take the position from gpsd (JSON protocol) [address default: 127.0.0.1:2947].
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:2947",
+          env = "SKYTRACE_SENSOR_GPSD", help_heading = "Health")]
+    gpsd: Option<String>,
+    /// Print a status line on stderr every 5 s (default when stderr is a terminal).
+    #[arg(long, help_heading = "Health")]
+    status: bool,
+    /// Serve the status as JSON on this local address, e.g. 127.0.0.1:9090.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "SKYTRACE_SENSOR_STATUS_LISTEN",
+        help_heading = "Health"
+    )]
+    status_listen: Option<SocketAddr>,
+}
+
+/// The configuration the flags, variables and file give.
+///
+/// # Errors
+///
+/// The configuration file cannot be read or parsed.
+pub fn config(args: Args) -> Result<sensor::Config> {
+    let mut c = match &args.config {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            sensor::Config::from_toml(&text)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{}", p.display()))?
+        }
+        None => sensor::Config::default(),
+    };
+    macro_rules! set {
+        ($($flag:ident => $field:expr),* $(,)?) => {
+            $(if let Some(v) = args.$flag { $field = v; })*
+        };
+    }
+    set!(server => c.server, token => c.token, spool_dir => c.spool_dir,
+         batch_lines => c.batch_lines, retry_max_s => c.retry_max_s, heartbeat_s => c.heartbeat_s);
+    macro_rules! set_opt {
+        ($($flag:ident => $field:expr),* $(,)?) => {
+            $(if args.$flag.is_some() { $field = args.$flag; })*
+        };
+    }
+    set_opt!(ca_cert => c.ca_cert, spool_max_mb => c.spool_max_mb, spool_max_rows => c.spool_max_rows,
+             rate => c.replay.rate, loops => c.replay.loops, iq_format => c.iq_format,
+             sample_rate => c.sample_rate, center_freq => c.center_freq, lat => c.lat, lon => c.lon,
+             alt => c.alt_m, gpsd => c.gpsd, status_listen => c.status_listen);
+    if !args.sources.is_empty() {
+        c.sources = args.sources;
+    }
+    if args.repeat {
+        c.replay.repeat = true;
+    }
+    if args.status {
+        c.status = Some(true);
+    }
+    if c.status.is_none() {
+        c.status = Some(std::io::stderr().is_terminal());
+    }
+    Ok(c)
+}
+
+/// The `sensor` command.
+///
+/// # Errors
+///
+/// See [`sensor::run`].
+pub fn run(args: Args) -> Result<ExitCode> {
+    let cfg = config(args)?;
+    let stop = sensor::topology::stop_on_signals().context("installing signal handlers")?;
+    let out = sensor::run(&cfg, stop)?;
+    let s = &out.status;
+    eprintln!(
+        "skytrace: sensor stopped: {} detections acknowledged, {} in the spool, {} dropped (spool full), {} dead letters",
+        s.spool.acknowledged, s.spool.depth, s.spool.dropped_oldest, s.spool.dead_letters
+    );
+    Ok(ExitCode::SUCCESS)
+}
