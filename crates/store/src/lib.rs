@@ -212,6 +212,11 @@ pub struct NewZone {
     pub lower_m: Option<f64>,
     pub upper_m: Option<f64>,
     pub radius_m: Option<f64>,
+    /// How the zone is defined: `geojson` (by `geojson`), or `ed318` / `ed269` (by `source`).
+    pub format: String,
+    /// For `ed318` and `ed269`, the zone's own item of the imported file, as a document of that format
+    /// holding that item alone.
+    pub source: Option<String>,
 }
 
 /// A stored zone.
@@ -225,6 +230,10 @@ pub struct ZoneRow {
     pub upper_m: Option<f64>,
     pub radius_m: Option<f64>,
     pub created_ms: i64,
+    /// See [`NewZone::format`].
+    pub format: String,
+    /// See [`NewZone::source`].
+    pub source: Option<String>,
 }
 
 /// An alert to record.

@@ -17,6 +17,8 @@ fn zone_from(r: &Row<'_>) -> rusqlite::Result<ZoneRow> {
         upper_m: r.get(5)?,
         radius_m: r.get(6)?,
         created_ms: r.get(7)?,
+        format: r.get(8)?,
+        source: r.get(9)?,
     })
 }
 
@@ -49,7 +51,38 @@ fn detection_from(r: &Row<'_>) -> rusqlite::Result<DetectionRow> {
     })
 }
 
-const ZONE_COLS: &str = "id, name, restriction, geojson, lower_m, upper_m, radius_m, created_ms";
+const ZONE_COLS: &str =
+    "id, name, restriction, geojson, lower_m, upper_m, radius_m, created_ms, format, source";
+
+fn insert_zone(c: &rusqlite::Connection, z: NewZone, now_ms: i64) -> rusqlite::Result<ZoneRow> {
+    c.prepare_cached(
+        "INSERT INTO zones(name, restriction, geojson, lower_m, upper_m, radius_m, created_ms, format, source) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        z.name,
+        z.restriction,
+        z.geojson,
+        z.lower_m,
+        z.upper_m,
+        z.radius_m,
+        now_ms,
+        z.format,
+        z.source
+    ])?;
+    Ok(ZoneRow {
+        id: c.last_insert_rowid(),
+        name: z.name,
+        restriction: z.restriction,
+        geojson: z.geojson,
+        lower_m: z.lower_m,
+        upper_m: z.upper_m,
+        radius_m: z.radius_m,
+        created_ms: now_ms,
+        format: z.format,
+        source: z.source,
+    })
+}
 const ALERT_COLS: &str = "id, kind, zone_id, track_id, time_ms, details, ack_by, ack_at_ms";
 const DETECTION_COLS: &str =
     "id, sensor_id, seq, received_ms, time_ms, transport, track_id, lat, lon, alt_m, line";
@@ -233,22 +266,35 @@ impl Store {
 
     /// Creates a zone; returns it as stored.
     pub fn add_zone(&self, z: NewZone, now_ms: i64) -> Ticket<ZoneRow> {
+        self.write(move |c| Ok(insert_zone(c, z, now_ms)?))
+    }
+
+    /// Creates many zones in one transaction: all of them or, on any error, none. Returns how many.
+    pub fn add_zones(&self, zones: Vec<NewZone>, now_ms: i64) -> Ticket<usize> {
         self.write(move |c| {
-            c.execute(
-                "INSERT INTO zones(name, restriction, geojson, lower_m, upper_m, radius_m, created_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![z.name, z.restriction, z.geojson, z.lower_m, z.upper_m, z.radius_m, now_ms],
+            let n = zones.len();
+            for z in zones {
+                insert_zone(c, z, now_ms)?;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Replaces a zone's definition, keeping its id and creation time; returns it as stored, or `None`
+    /// when there is no such zone.
+    pub fn update_zone(&self, id: i64, z: NewZone) -> Ticket<Option<ZoneRow>> {
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE zones SET name = ?2, restriction = ?3, geojson = ?4, lower_m = ?5, upper_m = ?6, \
+                 radius_m = ?7, format = ?8, source = ?9 WHERE id = ?1",
+                params![id, z.name, z.restriction, z.geojson, z.lower_m, z.upper_m, z.radius_m, z.format, z.source],
             )?;
-            Ok(ZoneRow {
-                id: c.last_insert_rowid(),
-                name: z.name,
-                restriction: z.restriction,
-                geojson: z.geojson,
-                lower_m: z.lower_m,
-                upper_m: z.upper_m,
-                radius_m: z.radius_m,
-                created_ms: now_ms,
-            })
+            if n == 0 {
+                return Ok(None);
+            }
+            Ok(c.prepare_cached(&format!("SELECT {ZONE_COLS} FROM zones WHERE id = ?1"))?
+                .query_row([id], zone_from)
+                .optional()?)
         })
     }
 

@@ -123,6 +123,12 @@ ALTER TABLE tracks ADD COLUMN activity_ms INTEGER NOT NULL DEFAULT 0;
 DROP INDEX detections_track;
 DROP INDEX tracks_last_seen;
 "#,
+    // 4: zones imported from ED-269 / ED-318 keep their source item, which alone carries their schedule
+    // and altitude references; `geojson` stays a GeoJSON Feature for display.
+    r#"
+ALTER TABLE zones ADD COLUMN format TEXT NOT NULL DEFAULT 'geojson';
+ALTER TABLE zones ADD COLUMN source TEXT;
+"#,
 ];
 
 /// The version this build of the code expects.

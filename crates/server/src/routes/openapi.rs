@@ -39,7 +39,11 @@ pub fn document() -> Value {
         "responses": { "200": { "description": "A session token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } },
                        "401": { "$ref": "#/components/responses/Error" } } });
     login["security"] = json!([]);
-    let mut tracks = op("All tracks (`active=true`: seen recently)", "tracks", user);
+    let mut tracks = op(
+        "All tracks (`active=true`: those in the tracker's active state)",
+        "tracks",
+        user,
+    );
     tracks["parameters"] =
         json!([{ "name": "active", "in": "query", "schema": { "type": "boolean" } }]);
     tracks["responses"]["200"] = json!({ "description": "Tracks", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Track" } } } } });
@@ -61,6 +65,33 @@ pub fn document() -> Value {
     export_track["parameters"] = window;
     let mut zones_post = op("Create a zone from a GeoJSON Feature", "zones", user);
     zones_post["description"] = json!("Feature with Polygon, MultiPolygon or Point geometry; properties `name`, `restriction`, `radius_m` (Point), `lower_m`, `upper_m`. Operators and admins.");
+    let mut zones_put = op(
+        "Replace a zone's definition (same body as POST /zones)",
+        "zones",
+        user,
+    );
+    zones_put["description"] =
+        json!("Keeps the zone's id; operators and admins; audited as zone.update.");
+    zones_put["responses"]["404"] = json!({ "$ref": "#/components/responses/Error" });
+    let mut zones_import = op("Import a zone file, all or nothing", "zones", user);
+    zones_import["description"] = json!(
+        "Body: the file. `format`: `geojson` (FeatureCollection or Feature, properties as POST /zones), `ed318` \
+         (EUROCAE ED-318 GeoJSON), `ed269` (EUROCAE ED-269 JSON, one zone per volume) or `airports-csv` \
+         (`airportsdata` or OurAirports columns) as circles of `radius_m` metres (default 5000), OurAirports \
+         rows filtered by `types` (comma-separated, e.g. large_airport,medium_airport). One transaction: a bad \
+         item refuses the file with 400 naming it (`field` features[i] / UASZoneList[i].geometry[k], or the \
+         CSV `line`), nothing stored. Operators and admins; audited as zone.import. Answers {imported, format}."
+    );
+    zones_import["parameters"] = json!([
+        { "name": "format", "in": "query", "required": true, "schema": { "enum": ["geojson", "ed318", "ed269", "airports-csv"] } },
+        { "name": "radius_m", "in": "query", "schema": { "type": "number", "exclusiveMinimum": 0 } },
+        { "name": "types", "in": "query", "schema": { "type": "string" } }
+    ]);
+    zones_import["requestBody"] = json!({ "required": true, "content": {
+        "application/json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } });
+    zones_import["responses"]["200"] = json!({ "description": "Imported", "content": { "application/json": { "schema": {
+        "type": "object", "properties": { "imported": { "type": "integer" }, "format": { "type": "string" } } } } } });
+    zones_import["responses"]["400"] = json!({ "$ref": "#/components/responses/Error" });
     json!({
         "openapi": "3.1.0",
         "info": { "title": "skytrace", "version": env!("CARGO_PKG_VERSION"),
@@ -81,7 +112,8 @@ pub fn document() -> Value {
             "/tracks/{id}/path": { "get": op("Positions of a track in a window", "tracks", user) },
             "/history": { "get": history },
             "/zones": { "get": op("Zones", "zones", user), "post": zones_post },
-            "/zones/{id}": { "delete": op("Delete a zone", "zones", user) },
+            "/zones/import": { "post": zones_import },
+            "/zones/{id}": { "delete": op("Delete a zone", "zones", user), "put": zones_put },
             "/alerts": { "get": op("Alerts, newest first", "alerts", user) },
             "/alerts/{id}/ack": { "post": op("Acknowledge an alert", "alerts", user) },
             "/lists": { "get": op("Alert allowlist and watchlist (kind:value identities)", "alerts", user),

@@ -6,3 +6,4 @@ mod e2e;
 mod handlers;
 mod restart;
 mod rules;
+mod zones;

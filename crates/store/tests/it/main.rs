@@ -171,12 +171,52 @@ fn zones_alerts_audit_and_settings_round_trip() {
                 lower_m: Some(0.0),
                 upper_m: Some(120.0),
                 radius_m: Some(500.0),
+                format: "geojson".into(),
+                source: None,
             },
             7,
         )
         .wait()
         .expect("zone");
     assert_eq!(s.zones().expect("zones"), vec![z.clone()]);
+    // An edit keeps the id and creation time; an unknown id is None.
+    let edit = |name: &str| store::NewZone {
+        name: name.into(),
+        restriction: "info".into(),
+        geojson: "{}".into(),
+        lower_m: None,
+        upper_m: None,
+        radius_m: None,
+        format: "ed318".into(),
+        source: Some("{\"features\":[]}".into()),
+    };
+    let e = s
+        .update_zone(z.id, edit("arena"))
+        .wait()
+        .expect("update")
+        .expect("exists");
+    assert_eq!(
+        (e.id, e.created_ms, e.name.as_str(), e.format.as_str()),
+        (z.id, 7, "arena", "ed318")
+    );
+    assert_eq!(
+        s.update_zone(z.id + 100, edit("x")).wait().expect("update"),
+        None
+    );
+    // Many zones are added whole, or not at all (a failing job rolls back alone).
+    assert_eq!(
+        s.add_zones(vec![edit("a"), edit("b")], 8)
+            .wait()
+            .expect("add"),
+        2
+    );
+    assert_eq!(s.zones().expect("zones").len(), 3);
+    s.update_zone(z.id, edit("arena"))
+        .wait()
+        .expect("restore name");
+    s.delete_zone(z.id + 1).wait().expect("delete");
+    s.delete_zone(z.id + 2).wait().expect("delete");
+    let z = s.zones().expect("zones").remove(0);
     let a = s
         .add_alerts(vec![store::NewAlert {
             kind: "zone-enter".into(),

@@ -539,6 +539,21 @@ pub fn ed269(s: &str) -> Result<Vec<Zone>, ImportError> {
 /// [`ImportError::Format`] when the header has neither column set; [`ImportError::Csv`] for malformed CSV;
 /// [`ImportError::Item`] (index = data row) for a non-numeric or out-of-range coordinate.
 pub fn airports_csv(s: &str, radius_m: f64) -> Result<Vec<Zone>, ImportError> {
+    airports_csv_of_types(s, radius_m, None)
+}
+
+/// As [`airports_csv`], keeping only the rows whose `type` column (OurAirports: `large_airport`,
+/// `medium_airport`, `small_airport`, `heliport`, …) is one of `types` when it is given.
+///
+/// # Errors
+///
+/// As [`airports_csv`]; also [`ImportError::Format`] when `types` is given and the list has no `type`
+/// column (the `airportsdata` list has none).
+pub fn airports_csv_of_types(
+    s: &str,
+    radius_m: f64,
+    types: Option<&[&str]>,
+) -> Result<Vec<Zone>, ImportError> {
     const F: &str = "airports";
     let mut rdr = csv::Reader::from_reader(s.as_bytes());
     let headers = rdr.headers()?.clone();
@@ -556,12 +571,24 @@ pub fn airports_csv(s: &str, radius_m: f64) -> Result<Vec<Zone>, ImportError> {
             "airport CSV needs columns icao,lat,lon (airportsdata) or ident,latitude_deg,longitude_deg (OurAirports)".into(),
         ));
     };
+    if types.is_some() && type_c.is_none() {
+        return Err(ImportError::Format(
+            "airport CSV has no type column to filter on (types= needs the OurAirports list)"
+                .into(),
+        ));
+    }
     let name_c = col("name");
     let mut zones = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec?;
-        if type_c.and_then(|c| rec.get(c)) == Some("closed") {
+        let kind = type_c.and_then(|c| rec.get(c));
+        if kind == Some("closed") {
             continue;
+        }
+        if let (Some(types), Some(kind)) = (types, kind) {
+            if !types.contains(&kind) {
+                continue;
+            }
         }
         let coord = |c: usize| -> Result<f64, ImportError> {
             rec.get(c)

@@ -184,6 +184,21 @@ id,ident,type,name,latitude_deg,longitude_deg,elevation_ft
             ("XHEL".to_owned(), "Roof, North".to_owned())
         ]
     );
+    // A type filter keeps the listed types only, and needs a type column.
+    let ids = |types: &[&str]| -> Vec<String> {
+        import::airports_csv_of_types(csv, 3000.0, Some(types))
+            .expect("filtered")
+            .into_iter()
+            .map(|z| z.id.0)
+            .collect()
+    };
+    assert_eq!(ids(&["heliport"]), ["XHEL"]);
+    assert_eq!(ids(&["small_airport", "heliport"]), ["XAPT", "XHEL"]);
+    assert!(ids(&["large_airport"]).is_empty());
+    assert!(matches!(
+        import::airports_csv_of_types("icao,name,lat,lon\nXX,x,45.0,0\n", 1.0, Some(&["heliport"])),
+        Err(ImportError::Format(_))
+    ));
     assert!(matches!(
         import::airports_csv("a,b\n1,2\n", 1.0),
         Err(ImportError::Format(_))
