@@ -6,6 +6,7 @@ import { $, toast } from './dom';
 import { fmt, trackName } from './format';
 import { map, setLiveVisible, setSource } from './map';
 import type { Track } from './types';
+import { state } from './state';
 
 interface Replay {
   track: Track;
@@ -37,7 +38,11 @@ export function initHistory(): void {
   from.value = localInput(n - 15 * 60_000);
   to.value = localInput(n + 60_000);
   $('#hist-last15').addEventListener('click', () => {
-    const m = Date.now();
+    // The newest detection time, not the wall clock: aircraft report their own time, and a replayed
+    // recording is history from the day it was made.
+    let m = 0;
+    for (const t of state.tracks.values()) m = Math.max(m, Date.parse(t.last_seen) || 0);
+    if (!m) m = Date.now();
     from.value = localInput(m - 15 * 60_000);
     to.value = localInput(m + 60_000);
   });

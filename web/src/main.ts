@@ -2,7 +2,7 @@
 // initial snapshot and the live stream.
 
 import './style.css';
-import { api, setToken, token, whenUnauthorized } from './api';
+import { ApiError, api, setToken, token, whenUnauthorized } from './api';
 import { state } from './state';
 import { LiveStream, type StreamStatus } from './stream';
 import { $, toast } from './dom';
@@ -66,7 +66,9 @@ async function login(): Promise<void> {
     await start();
   } catch (e) {
     $('#login-error').textContent =
-      e instanceof Error && /401/.test(e.message) ? 'Wrong user name or password.' : `Sign-in failed: ${String(e)}`;
+      e instanceof ApiError && e.status === 401
+        ? 'Wrong user name or password.'
+        : `Sign-in failed: ${e instanceof Error ? e.message : String(e)}`;
   } finally {
     btn.disabled = false;
   }

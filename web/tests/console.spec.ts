@@ -102,7 +102,7 @@ test('operator: live drone and pilot, detail, zone alert, acknowledge, history',
 
   // 6. Replay the last minutes of history with the slider.
   await page.locator('#tab-history').click();
-  await page.getByRole('button', { name: 'Last 15 min' }).click();
+  await page.getByRole('button', { name: 'Last 15 min of data' }).click();
   await page.getByRole('button', { name: 'Load' }).click();
   await expect(page.getByTestId('history-status')).toContainText('1 aircraft');
   const slider = page.getByTestId('history-slider');
