@@ -25,7 +25,10 @@ fn line() -> String {
     };
     match d {
         Some(d) => contract::DetectionLine::from_detection(&d, &opts).to_json(),
-        None => format!("{{\"time\":\"2026-01-01T00:00:00Z\",\"transport\":\"wifi-beacon\",\"pad\":\"{}\"}}", "x".repeat(550)),
+        None => format!(
+            "{{\"time\":\"2026-01-01T00:00:00Z\",\"transport\":\"wifi-beacon\",\"pad\":\"{}\"}}",
+            "x".repeat(550)
+        ),
     }
 }
 

@@ -278,7 +278,10 @@ mod tests {
             }
         };
         check("pcap:a.pcapng", Ok(SourceSpec::Pcap("a.pcapng".into())));
-        check("pcap:/x/y:z.pcap", Ok(SourceSpec::Pcap("/x/y:z.pcap".into())));
+        check(
+            "pcap:/x/y:z.pcap",
+            Ok(SourceSpec::Pcap("/x/y:z.pcap".into())),
+        );
         check("iq:b.sigmf-data", Ok(SourceSpec::Iq("b.sigmf-data".into())));
         check("wifi:wlan0", Ok(SourceSpec::Wifi("wlan0".into())));
         check("ble:hci0", Ok(SourceSpec::Ble("hci0".into())));

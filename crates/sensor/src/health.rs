@@ -84,7 +84,8 @@ pub fn gpsd_fix(addr: &str, timeout: Duration) -> Result<Position, String> {
     let sock = addr
         .parse::<std::net::SocketAddr>()
         .map_err(|e| format!("gpsd address {addr}: {e}"))?;
-    let mut s = TcpStream::connect_timeout(&sock, timeout).map_err(|e| format!("gpsd {addr}: {e}"))?;
+    let mut s =
+        TcpStream::connect_timeout(&sock, timeout).map_err(|e| format!("gpsd {addr}: {e}"))?;
     s.set_read_timeout(Some(timeout))
         .map_err(|e| format!("gpsd {addr}: {e}"))?;
     s.write_all(b"?WATCH={\"enable\":true,\"json\":true};\n")
@@ -261,7 +262,11 @@ mod tests {
     fn thermal_zones() {
         let d = tempfile::tempdir().unwrap();
         assert_eq!(cpu_temp_c(d.path()), None);
-        for (z, t) in [("thermal_zone0", "41500\n"), ("thermal_zone1", "52000\n"), ("cooling_device0", "99000")] {
+        for (z, t) in [
+            ("thermal_zone0", "41500\n"),
+            ("thermal_zone1", "52000\n"),
+            ("cooling_device0", "99000"),
+        ] {
             std::fs::create_dir(d.path().join(z)).unwrap();
             std::fs::write(d.path().join(z).join("temp"), t).unwrap();
         }

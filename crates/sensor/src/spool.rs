@@ -102,11 +102,7 @@ impl Spool {
         let path = Self::file(dir);
         let err = |what| {
             let path = path.clone();
-            move |source| SpoolError {
-                path,
-                what,
-                source,
-            }
+            move |source| SpoolError { path, what, source }
         };
         std::fs::create_dir_all(dir).map_err(|e| SpoolError {
             path: dir.to_path_buf(),
@@ -151,9 +147,9 @@ impl Spool {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let max_seq: Option<i64> =
-            self.conn
-                .query_row("SELECT max(seq) FROM spool", [], |r| r.get(0))?;
+        let max_seq: Option<i64> = self
+            .conn
+            .query_row("SELECT max(seq) FROM spool", [], |r| r.get(0))?;
         self.stats = SpoolStats {
             depth: depth as u64,
             bytes: bytes as u64,
@@ -169,11 +165,7 @@ impl Spool {
 
     fn err(&self, what: &'static str) -> impl FnOnce(rusqlite::Error) -> SpoolError {
         let path = self.path.clone();
-        move |source| SpoolError {
-            path,
-            what,
-            source,
-        }
+        move |source| SpoolError { path, what, source }
     }
 
     /// The counters now.
@@ -301,9 +293,9 @@ impl Spool {
         let path = self.path.clone();
         let head = self.head;
         let r = (|| -> Result<Vec<Row>, rusqlite::Error> {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT seq, line FROM spool WHERE seq >= ?1 ORDER BY seq LIMIT ?2")?;
+            let mut st = self.conn.prepare_cached(
+                "SELECT seq, line FROM spool WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+            )?;
             let mut rows = st.query(params![head, max_lines as i64])?;
             let mut out: Vec<Row> = Vec::new();
             let mut bytes = 0usize;
@@ -340,7 +332,9 @@ impl Spool {
     ///
     /// The transaction fails; the lines stay (and are sent again: at-least-once).
     pub fn acknowledge(&mut self, first: i64, last: i64) -> Result<(), SpoolError> {
-        let (n, bytes) = self.remove(first, last, None).map_err(self.err("deleting"))?;
+        let (n, bytes) = self
+            .remove(first, last, None)
+            .map_err(self.err("deleting"))?;
         self.stats.depth -= n;
         self.stats.bytes = self.stats.bytes.saturating_sub(bytes);
         self.stats.acknowledged += n;

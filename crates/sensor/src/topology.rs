@@ -36,6 +36,8 @@ pub enum RunError {
     Spool(#[from] SpoolError),
     #[error(transparent)]
     Uplink(#[from] UplinkError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
     #[error("status page on {addr}: {message}")]
     StatusPage { addr: String, message: String },
     #[error("a pipeline thread panicked: {0}")]
@@ -62,7 +64,9 @@ struct Spooled {
 fn missing(spec: &SourceSpec, feature: &str) -> SourceError {
     SourceError {
         source_name: spec.to_string(),
-        message: format!("built without the `{feature}` feature: rebuild with `--features {feature}`"),
+        message: format!(
+            "built without the `{feature}` feature: rebuild with `--features {feature}`"
+        ),
         fatal: true,
     }
 }
@@ -106,15 +110,15 @@ pub fn open_source(
             )?))
         }
         #[cfg(feature = "wifi")]
-        SourceSpec::Wifi(iface) => crate::source::wifi::open(iface),
+        SourceSpec::Wifi(iface) => crate::source::wifi::open(iface, &Default::default()),
         #[cfg(not(feature = "wifi"))]
         SourceSpec::Wifi(_) => Err(missing(spec, "wifi")),
         #[cfg(feature = "ble")]
-        SourceSpec::Ble(adapter) => crate::source::ble::open(adapter),
+        SourceSpec::Ble(adapter) => crate::source::ble::open(adapter, &Default::default()),
         #[cfg(not(feature = "ble"))]
         SourceSpec::Ble(_) => Err(missing(spec, "ble")),
         #[cfg(feature = "sdr")]
-        SourceSpec::Sdr(args) => crate::source::sdr::open(args),
+        SourceSpec::Sdr(args) => crate::source::sdr::open(args, &Default::default()),
         #[cfg(not(feature = "sdr"))]
         SourceSpec::Sdr(_) => Err(missing(spec, "sdr")),
     }
@@ -354,12 +358,14 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<Outcome, RunError> {
         started: Instant::now(),
     });
     let status_listener = match cfg.status_listen {
-        Some(addr) => Some(std::net::TcpListener::bind(addr).map_err(|e| {
-            RunError::StatusPage {
-                addr: addr.to_string(),
-                message: e.to_string(),
-            }
-        })?),
+        Some(addr) => {
+            Some(
+                std::net::TcpListener::bind(addr).map_err(|e| RunError::StatusPage {
+                    addr: addr.to_string(),
+                    message: e.to_string(),
+                })?,
+            )
+        }
         None => None,
     };
     // DJI altitude units as `skytrace decode` and `skytrace replay` print them.
@@ -370,7 +376,9 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<Outcome, RunError> {
         },
     };
 
-    let (tx, rx) = mpsc::sync_channel::<Spooled>(4096);
+    // Sources are opened here, before any thread starts, so that a missing file, a device that cannot be
+    // used or a feature left out of the build is an error of the run, not a log line.
+    let mut opened = Vec::new();
     for (i, spec) in cfg.sources.iter().enumerate() {
         let name = names[i].clone();
         let skip = if spec.is_replay() {
@@ -381,36 +389,23 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<Outcome, RunError> {
         if skip > 0 {
             tracing::info!(source = %name, skip, "resuming the replay after what the spool holds");
         }
-        let (c, tx, stop, cfg, spec) = (
-            counters[i].clone(),
-            tx.clone(),
-            stop.clone(),
-            cfg.clone(),
-            spec.clone(),
-        );
+        let src = open_source(spec, name, cfg, skip, stop.clone())?;
+        opened.push((i, spec.is_replay(), skip, src));
+    }
+    let (tx, rx) = mpsc::sync_channel::<Spooled>(4096);
+    for (i, replay, skip, src) in opened {
+        let task = SourceTask {
+            index: i,
+            replay,
+            skip,
+            counters: counters[i].clone(),
+            opts,
+            out: tx.clone(),
+            stop: stop.clone(),
+        };
         std::thread::Builder::new()
             .name(format!("source-{i}"))
-            .spawn(move || match open_source(&spec, name, &cfg, skip, stop.clone()) {
-                Ok(src) => source_loop(
-                    src,
-                    &SourceTask {
-                        index: i,
-                        replay: spec.is_replay(),
-                        skip,
-                        counters: c,
-                        opts,
-                        out: tx,
-                        stop,
-                    },
-                ),
-                Err(e) => {
-                    c.emit(Event::Error {
-                        message: &e.to_string(),
-                        fatal: true,
-                    });
-                    c.emit(Event::Finished);
-                }
-            })
+            .spawn(move || source_loop(src, &task))
             .map_err(|_| RunError::Thread("source"))?;
     }
     drop(tx);
@@ -475,17 +470,8 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<Outcome, RunError> {
         batch_bytes: 4 << 20,
         retry_max: Duration::from_secs_f64(cfg.retry_max_s),
     };
-    let all_done = || {
-        writer_done.load(Ordering::Relaxed) && counters.iter().all(|c| c.finished())
-    };
-    let uplinked = crate::uplink::run(
-        &http,
-        &spool,
-        up_cfg,
-        &monitor.uplink,
-        &stop,
-        &all_done,
-    );
+    let all_done = || writer_done.load(Ordering::Relaxed) && counters.iter().all(|c| c.finished());
+    let uplinked = crate::uplink::run(&http, &spool, up_cfg, &monitor.uplink, &stop, &all_done);
     stop.store(true, Ordering::Relaxed);
     let written = writer.join().map_err(|_| RunError::Thread("spool"))?;
     for h in helpers {
@@ -521,9 +507,19 @@ mod tests {
     #[test]
     fn live_sources_without_their_feature_say_how_to_rebuild() {
         let cfg = Config::default();
-        for (spec, feature) in [("wifi:wlan0", "wifi"), ("ble:hci0", "ble"), ("sdr:driver=x", "sdr")] {
+        for (spec, feature) in [
+            ("wifi:wlan0", "wifi"),
+            ("ble:hci0", "ble"),
+            ("sdr:driver=x", "sdr"),
+        ] {
             let spec: SourceSpec = spec.parse().unwrap();
-            let r = open_source(&spec, spec.to_string(), &cfg, 0, Arc::new(AtomicBool::new(false)));
+            let r = open_source(
+                &spec,
+                spec.to_string(),
+                &cfg,
+                0,
+                Arc::new(AtomicBool::new(false)),
+            );
             let enabled = match feature {
                 "wifi" => cfg!(feature = "wifi"),
                 "ble" => cfg!(feature = "ble"),

@@ -189,11 +189,7 @@ pub fn run(
             body.extend_from_slice(r.line.as_bytes());
             body.push(b'\n');
         }
-        let answer = http.post(
-            &format!("ingest?seq={first}"),
-            "application/x-ndjson",
-            body,
-        );
+        let answer = http.post(&format!("ingest?seq={first}"), "application/x-ndjson", body);
         let retry = match answer {
             Answer::Ok(_) => {
                 lock().acknowledge(first, last)?;
@@ -226,7 +222,10 @@ pub fn run(
             }
             Answer::Status(413, _) if batch_lines > 1 => {
                 batch_lines = (batch_lines / 2).max(1);
-                tracing::warn!(batch_lines, "the server found the batch too large: halving it");
+                tracing::warn!(
+                    batch_lines,
+                    "the server found the batch too large: halving it"
+                );
                 None
             }
             Answer::Status(413, body) => {

@@ -2,6 +2,7 @@
 //! a clear error and a non-zero exit status without stopping the other files.
 
 mod demo;
+mod sensor;
 
 use std::process::{Command, Output};
 

@@ -1,0 +1,469 @@
+//! `skytrace sensor` against a real `skytrace serve` on 127.0.0.1, both as child processes, with replay
+//! sources: the server killed (SIGKILL) for 30 s during a 1,000 detections/s replay, the sensor killed
+//! (SIGKILL) and restarted on its spool, and a spool filled to its limit while the server is down. The
+//! expected counts come from decoding the capture with `capture`, not from constants.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_skytrace");
+
+/// Detections `skytrace decode` finds in a capture.
+fn detections_in(file: &Path) -> u64 {
+    capture::open(file)
+        .expect("open capture")
+        .filter(|e| matches!(e, Ok(capture::Event::Detection(_))))
+        .count() as u64
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// One HTTP/1.1 exchange on the loopback; `None` when nothing listens.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Option<(u16, String)> {
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).ok()?;
+    let status = resp.split(' ').nth(1)?.parse().ok()?;
+    Some((status, resp.split_once("\r\n\r\n")?.1.to_owned()))
+}
+
+/// A server data directory with an operator and a sensor, and the server process when running.
+struct Server {
+    dir: tempfile::TempDir,
+    addr: String,
+    sensor_token: String,
+    user_token: Option<String>,
+    child: Option<Child>,
+}
+
+impl Server {
+    fn new() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let data = data.to_str().expect("utf-8 path");
+        let mut add = Command::new(BIN)
+            .args([
+                "admin",
+                "--data-dir",
+                data,
+                "user",
+                "add",
+                "op",
+                "--role",
+                "operator",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("admin user add");
+        add.stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"a long test password\n")
+            .expect("password");
+        assert!(add.wait().expect("wait").success());
+        let out = Command::new(BIN)
+            .args(["admin", "--data-dir", data, "sensor", "add", "roof"])
+            .output()
+            .expect("admin sensor add");
+        assert!(out.status.success());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let sensor_token = stdout.lines().last().expect("token line").trim().to_owned();
+        Server {
+            dir,
+            addr: format!("127.0.0.1:{}", free_port()),
+            sensor_token,
+            user_token: None,
+            child: None,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn start(&mut self) {
+        let data = self.dir.path().join("data");
+        let child = Command::new(BIN)
+            .args(["serve", "--data-dir"])
+            .arg(&data)
+            .args(["--listen", &self.addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("skytrace serve");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http(&self.addr, "GET", "/healthz", None, "").is_none() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let (_, body) = http(
+            &self.addr,
+            "POST",
+            "/api/v1/login",
+            None,
+            r#"{"username":"op","password":"a long test password"}"#,
+        )
+        .expect("login");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("login answer");
+        self.user_token = v["token"].as_str().map(str::to_owned);
+    }
+
+    /// SIGKILL, as a crash.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().ok();
+            c.wait().ok();
+        }
+    }
+
+    /// The sensor as `GET /api/v1/sensors` shows it.
+    fn sensor(&self) -> serde_json::Value {
+        let (st, body) = http(
+            &self.addr,
+            "GET",
+            "/api/v1/sensors",
+            self.user_token.as_deref(),
+            "",
+        )
+        .expect("GET /api/v1/sensors");
+        assert_eq!(st, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("sensors JSON");
+        v[0].clone()
+    }
+
+    fn stored(&self) -> u64 {
+        self.sensor()["detections_stored"].as_u64().unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A sensor process; killed on drop.
+struct Sensor {
+    child: Child,
+    status_addr: String,
+}
+
+impl Sensor {
+    fn start(server: &Server, spool: &Path, extra: &[&str]) -> Sensor {
+        let status_addr = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(BIN)
+            .args([
+                "sensor",
+                "--server",
+                &server.url(),
+                "--token",
+                &server.sensor_token,
+            ])
+            .arg("--spool-dir")
+            .arg(spool)
+            .args([
+                "--retry-max-s",
+                "1",
+                "--heartbeat-s",
+                "1",
+                "--status-listen",
+                &status_addr,
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("skytrace sensor");
+        Sensor { child, status_addr }
+    }
+
+    /// The local status page, once it answers.
+    fn status(&self) -> Option<serde_json::Value> {
+        let (_, body) = http(&self.status_addr, "GET", "/", None, "")?;
+        serde_json::from_str(&body).ok()
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&serde_json::Value) -> bool) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(s) = self.status() {
+                if ok(&s) {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {:?}",
+                self.status()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+
+    /// Waits for the sensor to exit on its own (every replay done and acknowledged).
+    fn wait_exit(mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                assert!(st.success(), "the sensor failed: {st}");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the sensor did not finish: {:?}",
+                self.status()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Sensor {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn capture_file(name: &str) -> Option<PathBuf> {
+    testdata::file("remoteid", name)
+}
+
+/// Issue 6 "Done means": the server is killed for 30 s during a replay at 1,000 detections/s and
+/// restarted on the same data and port; every detection arrives exactly once.
+#[test]
+fn server_outage_loses_and_doubles_nothing() {
+    let Some(file) = capture_file("herlev_latency-test-YS7-10min.pcapng") else {
+        return;
+    };
+    let passes = 4;
+    let expected = passes * detections_in(&file);
+    let mut server = Server::new();
+    server.start();
+    let spool = server.dir.path().join("spool");
+    let source = format!("pcap:{}", file.display());
+    let loops = passes.to_string();
+    let sensor = Sensor::start(
+        &server,
+        &spool,
+        &[
+            "--source", &source, "--rate", "1000", "--loop", "--loops", &loops,
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.stored() < 2000 {
+        assert!(Instant::now() < deadline, "nothing arrives");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.kill();
+    let killed_at = Instant::now();
+    // During the outage the spool grows and the sensor says it is offline.
+    sensor.wait_for("the spool to grow", Duration::from_secs(20), |s| {
+        s["spool"]["depth"].as_u64() > Some(5000) && s["connected"] == false
+    });
+    std::thread::sleep(Duration::from_secs(30).saturating_sub(killed_at.elapsed()));
+    server.start();
+    sensor.wait_exit(Duration::from_secs(120));
+    assert_eq!(server.stored(), expected, "every detection exactly once");
+    let s = server.sensor();
+    assert_eq!(s["health"]["spool_depth"], 0, "{s}");
+    assert_eq!(s["health"]["spool_dropped_oldest"], 0, "{s}");
+    assert_eq!(
+        s["counters"][&source]["detections"].as_u64(),
+        Some(expected),
+        "{s}"
+    );
+}
+
+/// The sensor is killed (SIGKILL) twice — once while the server is down, with detections only in its
+/// spool, and once while delivering — and restarted on the same spool each time. The guarantee: a
+/// replay resumes after the last item whose detections the spool committed (the position is committed
+/// in the same transaction as the lines), the spool's unacknowledged lines are resent with their
+/// sequence numbers, and the server stores each number once; so the server ends with exactly the
+/// detections of the file.
+#[test]
+fn sensor_crash_loses_and_doubles_nothing() {
+    let Some(file) = capture_file("herlev_latency-test-YS7.pcapng") else {
+        return;
+    };
+    let expected = detections_in(&file);
+    let mut server = Server::new();
+    let spool = server.dir.path().join("spool");
+    let source = format!("pcap:{}", file.display());
+    let args = ["--source", source.as_str(), "--rate", "300"];
+
+    // 1. Server down: everything goes to the spool; killed mid-replay.
+    let sensor = Sensor::start(&server, &spool, &args);
+    sensor.wait_for("some spooled detections", Duration::from_secs(20), |s| {
+        s["spool"]["depth"].as_u64() > Some(200)
+    });
+    sensor.kill();
+
+    // 2. Server up: the restart delivers the spool and goes on; killed again while delivering.
+    server.start();
+    let sensor = Sensor::start(&server, &spool, &args);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.stored() < 500 {
+        assert!(
+            Instant::now() < deadline,
+            "nothing arrives after the restart"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        server.stored() < expected,
+        "killed too late to test anything"
+    );
+    sensor.kill();
+
+    // 3. The last restart finishes the file.
+    let sensor = Sensor::start(&server, &spool, &args);
+    sensor.wait_exit(Duration::from_secs(60));
+    assert_eq!(server.stored(), expected, "nothing lost, nothing doubled");
+}
+
+/// A spool limit of 300 lines while the server is down: drop-oldest applies, the drops are counted on the
+/// status page and in the heartbeat, and the server stores exactly the 300 survivors.
+#[test]
+fn full_spool_drops_the_oldest_and_says_so() {
+    let Some(file) = capture_file("herlev_latency-test-YS7.pcapng") else {
+        return;
+    };
+    let total = detections_in(&file);
+    let limit = 300;
+    let mut server = Server::new();
+    let spool = server.dir.path().join("spool");
+    let source = format!("pcap:{}", file.display());
+    let sensor = Sensor::start(
+        &server,
+        &spool,
+        &[
+            "--source",
+            &source,
+            "--rate",
+            "20000",
+            "--spool-max-rows",
+            "300",
+        ],
+    );
+    sensor.wait_for(
+        "the replay to fill the spool",
+        Duration::from_secs(30),
+        |s| {
+            s["sources"][&source]["finished"] == true
+                && s["spool"]["dropped_oldest"].as_u64() == Some(total - limit)
+        },
+    );
+    let s = sensor.status().expect("status");
+    assert_eq!(s["spool"]["depth"].as_u64(), Some(limit), "{s}");
+    assert_eq!(
+        s["heartbeat"]["health"]["spool_dropped_oldest"].as_u64(),
+        Some(total - limit),
+        "{s}"
+    );
+    server.start();
+    sensor.wait_exit(Duration::from_secs(60));
+    assert_eq!(server.stored(), limit);
+    let s = server.sensor();
+    assert_eq!(
+        s["health"]["spool_dropped_oldest"].as_u64(),
+        Some(total - limit),
+        "{s}"
+    );
+    assert_eq!(s["status"], "online", "{s}");
+}
+
+/// A wrong token is fatal and said clearly, not retried forever.
+#[test]
+fn a_refused_token_stops_the_sensor_with_a_clear_error() {
+    let Some(file) = capture_file("odid_wifi_sample.pcap") else {
+        return;
+    };
+    let mut server = Server::new();
+    server.start();
+    let spool = server.dir.path().join("spool");
+    let out = Command::new(BIN)
+        .args([
+            "sensor",
+            "--server",
+            &server.url(),
+            "--token",
+            "not-a-token",
+            "--rate",
+            "1000",
+        ])
+        .arg("--spool-dir")
+        .arg(&spool)
+        .arg("--source")
+        .arg(format!("pcap:{}", file.display()))
+        .output()
+        .expect("run sensor");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused the sensor's token"), "{err}");
+}
+
+/// A live source the binary was built without says how to rebuild, and `--help` explains itself.
+#[test]
+fn sensor_help_and_missing_features() {
+    let out = Command::new(BIN)
+        .args(["sensor", "--help"])
+        .output()
+        .expect("help");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "--source",
+        "pcap:FILE",
+        "--spool-dir",
+        "--spool-max-mb",
+        "--rate",
+        "--gpsd",
+        "--status-listen",
+    ] {
+        assert!(text.contains(word), "help lacks {word}");
+    }
+    let bad = Command::new(BIN)
+        .args([
+            "sensor",
+            "--server",
+            "http://127.0.0.1:1",
+            "--token",
+            "t",
+            "--spool-dir",
+            "/nonexistent/x",
+            "--source",
+            "usb:1",
+        ])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown kind"));
+}
