@@ -8,7 +8,11 @@
 pub enum Item {
     /// A raw link-layer frame (radiotap 802.11, Nordic BLE, HCI...) that the pipeline decodes with
     /// `capture::decode_frame`. `time` is Unix nanoseconds UTC.
-    Frame { link: capture::LinkType, time: i64, data: Vec<u8> },
+    Frame {
+        link: capture::LinkType,
+        time: i64,
+        data: Vec<u8>,
+    },
     /// A detection the source already decoded (IQ and SDR sources run `dsp::rx`; BlueZ hands over service
     /// data, not frames).
     Detection(capture::Detection),
@@ -34,3 +38,6 @@ pub trait Source: Send {
 
 #[cfg(feature = "wifi")]
 pub mod wifi;
+
+#[cfg(feature = "ble")]
+pub mod ble;
