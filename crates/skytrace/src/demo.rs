@@ -48,10 +48,13 @@ pub struct Args {
     max_gap: f64,
 }
 
+/// One decoded capture: its file name and its lines in capture order.
+type Capture = (String, Vec<DetectionLine>);
+
 /// Where the demo's aircraft come from.
 enum Source {
-    /// Real captures, decoded once: per file its name and its lines in capture order.
-    Captures(Vec<(String, Vec<DetectionLine>)>),
+    /// Real captures, decoded once.
+    Captures(Vec<Capture>),
     Sim(sim::Fleet),
 }
 
@@ -78,7 +81,7 @@ fn data_dir(arg: Option<&Path>) -> Option<PathBuf> {
 
 /// Decodes every capture in `dir` (pcap, pcapng, btsnoop) into contract lines, sorted by file name.
 /// Files that fail to decode are reported and skipped: the demo shows what it can.
-fn load_captures(dir: &Path) -> Result<Vec<(String, Vec<DetectionLine>)>> {
+fn load_captures(dir: &Path) -> Result<Vec<Capture>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -163,9 +166,8 @@ fn facts(d: &DetectionLine) -> (Option<String>, Option<(f64, f64)>) {
 /// Several captures carry the same aircraft (the 5- and 10-minute runs of one transmitter): replaying them
 /// together would make one track jump between recordings. Keeps, per set of identities, the capture with
 /// the most distinct positions (then the most lines), and drops captures without any position.
-fn pick_captures(all: Vec<(String, Vec<DetectionLine>)>) -> Vec<(String, Vec<DetectionLine>)> {
-    let mut best: BTreeMap<Vec<String>, (usize, usize, (String, Vec<DetectionLine>))> =
-        BTreeMap::new();
+fn pick_captures(all: Vec<Capture>) -> Vec<Capture> {
+    let mut best: BTreeMap<Vec<String>, (usize, usize, Capture)> = BTreeMap::new();
     for (name, lines) in all {
         let mut ids = std::collections::BTreeSet::new();
         let mut spots = std::collections::BTreeSet::new();
@@ -262,7 +264,10 @@ fn airport_zones(data: Option<&Path>, at: (f64, f64), within_m: f64, most: usize
     {
         Ok(z) => z,
         Err(e) => {
-            eprintln!("skytrace demo: no airport zones from {}: {e:#}", csv.display());
+            eprintln!(
+                "skytrace demo: no airport zones from {}: {e:#}",
+                csv.display()
+            );
             return Vec::new();
         }
     };
@@ -291,19 +296,16 @@ fn airport_zones(data: Option<&Path>, at: (f64, f64), within_m: f64, most: usize
     near.into_iter().take(most).map(|(_, z)| z).collect()
 }
 
-/// The position with the most other positions within 50 km: where most of the action is.
+/// Where most of the action is: the mean of the positions within 50 km of the position that has the most
+/// others within 50 km.
 fn busiest(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let near = |p: (f64, f64)| points.iter().filter(move |q| distance_m(p, **q) < 50_000.0);
     // `max_by_key` keeps the last of equals: reversed, the first listed wins a tie.
-    points
-        .iter()
-        .rev()
-        .max_by_key(|p| {
-            points
-                .iter()
-                .filter(|q| distance_m(**p, **q) < 50_000.0)
-                .count()
-        })
-        .copied()
+    let best = *points.iter().rev().max_by_key(|p| near(**p).count())?;
+    let (n, sum) = near(best).fold((0.0, (0.0, 0.0)), |(n, s), q| {
+        (n + 1.0, (s.0 + q.0, s.1 + q.1))
+    });
+    Some((sum.0 / n, sum.1 / n))
 }
 
 /// The in-process client: requests to the server's router with a bearer token.
@@ -507,7 +509,8 @@ fn open_browser(url: &str) {
         "open"
     } else if cfg!(windows) {
         "explorer"
-    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
         "xdg-open"
     } else {
         return;
@@ -594,19 +597,18 @@ async fn demo(args: Args) -> Result<()> {
             busiest(&starts).unwrap_or(DEFAULT_CENTER)
         }
         Source::Sim(fleet) => {
-            // A stadium over the middle of the area and a prison to the east, each crossed by patterns.
-            zones.push(DemoZone {
-                name: "Demo stadium".into(),
-                restriction: "PROHIBITED",
-                center: fleet.center,
-                radius_m: (fleet.area_m * 0.25).round(),
-            });
-            zones.push(DemoZone {
-                name: "Demo prison".into(),
-                restriction: "PROHIBITED",
-                center: sim::displace(fleet.center, fleet.area_m * 0.5, 0.0),
-                radius_m: (fleet.area_m * 0.15).round(),
-            });
+            // A stadium and a prison over the paths of the first two aircraft, where they are now: they
+            // start inside (an alert at once), leave and come back every lap.
+            let t = now_ms() as f64 / 1000.0;
+            for (a, name) in fleet.aircraft.iter().zip(["Demo stadium", "Demo prison"]) {
+                let s = a.state(t);
+                zones.push(DemoZone {
+                    name: name.into(),
+                    restriction: "PROHIBITED",
+                    center: (s.lat, s.lon),
+                    radius_m: (a.radius_m * 0.5).round(),
+                });
+            }
             fleet.center
         }
     };
@@ -710,7 +712,10 @@ async fn demo(args: Args) -> Result<()> {
     let url = format!("http://{addr}/#session={session}");
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "skytrace demo: the tracking server with live demo data")?;
+        writeln!(
+            out,
+            "skytrace demo: the tracking server with live demo data"
+        )?;
         writeln!(out, "  data        {}", what)?;
         writeln!(
             out,
@@ -805,8 +810,10 @@ mod tests {
 
     #[test]
     fn busiest_place_wins() {
-        let pts = [(55.0, 10.0), (55.01, 10.0), (35.0, -92.0), (55.02, 10.01)];
-        assert_eq!(busiest(&pts), Some((55.0, 10.0)));
+        let pts = [(55.0, 10.0), (55.01, 10.0), (35.0, -92.0), (55.02, 10.02)];
+        let (lat, lon) = busiest(&pts).expect("a place");
+        assert!((lat - 55.01).abs() < 1e-9, "{lat}");
+        assert!((lon - 30.02 / 3.0).abs() < 1e-9, "{lon}");
         assert_eq!(busiest(&[]), None);
     }
 }

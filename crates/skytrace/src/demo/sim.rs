@@ -154,8 +154,6 @@ pub struct Fleet {
     pub aircraft: Vec<Aircraft>,
     /// Centre of the whole fleet, degrees.
     pub center: (f64, f64),
-    /// Radius of the area the fleet flies in, metres.
-    pub area_m: f64,
     frame: u64,
     counter: u8,
 }
@@ -217,7 +215,6 @@ impl Fleet {
         Fleet {
             aircraft,
             center,
-            area_m,
             frame: 0,
             counter: 0,
         }
@@ -359,7 +356,10 @@ fn odid_frame(
     let op = odid::Message::OperatorId(operator_id::Repr {
         version: 2,
         operator_id_type: operator_id::OperatorIdType::CaaRegistrationId,
-        operator_id: ascii20(&format!("DNK-OP-{}", &a.serial[a.serial.len().saturating_sub(6)..])),
+        operator_id: ascii20(&format!(
+            "DNK-OP-{}",
+            &a.serial[a.serial.len().saturating_sub(6)..]
+        )),
     });
     let p = pack::Repr {
         version: 2,
@@ -508,7 +508,10 @@ mod tests {
             let (lat, lon, plat, plon, id) = if a.radio == Radio::DjiWifi {
                 let m = &msgs[0];
                 assert_eq!(m["type"], "dji-telemetry");
-                let h = (m["home_lat"].as_f64().unwrap(), m["home_lon"].as_f64().unwrap());
+                let h = (
+                    m["home_lat"].as_f64().unwrap(),
+                    m["home_lon"].as_f64().unwrap(),
+                );
                 assert!((h.0 - a.pilot.0).abs() < 1e-5 && (h.1 - a.pilot.1).abs() < 1e-5);
                 (
                     m["lat"].as_f64().unwrap(),
@@ -529,7 +532,11 @@ mod tests {
                 )
             };
             assert_eq!(id, a.serial);
-            assert!((lat - s.lat).abs() < 1e-5 && (lon - s.lon).abs() < 1e-5, "{}", a.serial);
+            assert!(
+                (lat - s.lat).abs() < 1e-5 && (lon - s.lon).abs() < 1e-5,
+                "{}",
+                a.serial
+            );
             assert!((plat - a.pilot.0).abs() < 1e-5 && (plon - a.pilot.1).abs() < 1e-5);
             // Every line is one the server's ingest accepts.
             DetectionLine::parse(&l.to_json()).expect("valid contract line");
@@ -545,7 +552,12 @@ mod tests {
             let d = ((s1.lat - s0.lat) * M_PER_DEG)
                 .hypot((s1.lon - s0.lon) * M_PER_DEG * 48f64.to_radians().cos());
             assert!(d > 0.5, "{} moved {d} m", a.serial);
-            assert!((d - s0.speed_mps).abs() < 0.3 * s0.speed_mps + 0.5, "{}: {d} vs {}", a.serial, s0.speed_mps);
+            assert!(
+                (d - s0.speed_mps).abs() < 0.3 * s0.speed_mps + 0.5,
+                "{}: {d} vs {}",
+                a.serial,
+                s0.speed_mps
+            );
         }
     }
 }

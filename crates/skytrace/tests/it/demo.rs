@@ -59,7 +59,10 @@ fn start(env: &[(&str, &std::ffi::OsStr)], extra: &[&str]) -> Demo {
     let url = url.unwrap_or_else(|| panic!("no console URL in the banner: {banner:#?}"));
     let rest = url.strip_prefix("http://").expect("http");
     let (addr, token) = rest.split_once("/#session=").expect("#session= in the URL");
-    assert!(!addr.ends_with(":0"), "the printed port must be the real one: {url}");
+    assert!(
+        !addr.ends_with(":0"),
+        "the printed port must be the real one: {url}"
+    );
     Demo {
         child,
         addr: addr.to_owned(),
@@ -166,7 +169,11 @@ fn demo_without_data_flies_simulated_aircraft_with_pilots_and_home_points() {
     let empty = std::env::temp_dir().join(format!("skytrace-demo-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("mkdir");
     let d = start(&[("SKYTRACE_DATA", empty.as_os_str())], &[]);
-    assert!(d.field("data").contains("simulating 6 aircraft"), "{:#?}", d.banner);
+    assert!(
+        d.field("data").contains("simulating 6 aircraft"),
+        "{:#?}",
+        d.banner
+    );
     let tracks = d.wait_for_live_picture();
     // Every simulated aircraft reports its pilot; the DJI ones their home point too. Wait for all six.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -180,7 +187,10 @@ fn demo_without_data_flies_simulated_aircraft_with_pilots_and_home_points() {
             .unwrap_or_default();
     }
     assert_eq!(tracks.len(), 6, "{tracks:#?}");
-    assert!(tracks.iter().all(|t| t["operator_lat"].is_f64()), "{tracks:#?}");
+    assert!(
+        tracks.iter().all(|t| t["operator_lat"].is_f64()),
+        "{tracks:#?}"
+    );
     assert_eq!(
         tracks.iter().filter(|t| t["home_lat"].is_f64()).count(),
         2,
