@@ -1,7 +1,7 @@
 // The console's performance run (issue 5, "Done means"): N live aircraft updating once per second, the
 // console open and signed in, frames measured in the browser for a fixed time.
 //
-//   npm --prefix web/perf run perf                     (or: node web/perf/perf.mjs)
+//   npm run perf                       (in web/; or: node web/perf/perf.mjs)
 //   PERF_AIRCRAFT=500 PERF_SECONDS=30 SKYTRACE_BIN=target/release/skytrace node web/perf/perf.mjs
 //
 // It starts `skytrace demo --sim-aircraft N --listen 127.0.0.1:0 --no-open` (simulated aircraft made
@@ -17,11 +17,11 @@
 // Results are printed and written to web/perf/out/ (summary.json, profile.cpuprofile, screenshot.png).
 //
 // The browser runs with the same flags as the console's tests: headless, software GL (SwiftShader), no
-// sandbox (root in CI) and no background networking (the machine has no internet).
+// sandbox (root in CI) and no background networking (the machine has no internet); Playwright gives it a
+// fresh, empty profile.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -98,7 +98,6 @@ async function main() {
   const stop = () => demo.child.kill("SIGTERM");
   process.on("SIGINT", stop);
   let browser;
-  const profileDir = mkdtempSync(join(tmpdir(), "skytrace-perf-chromium-"));
   try {
     console.log(`perf: ${demo.bin} demo with ${N} simulated aircraft at ${demo.addr}`);
     // Until the server tracks (nearly) all of them.
@@ -123,7 +122,6 @@ async function main() {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        `--user-data-dir=${profileDir}`,
       ],
     });
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
@@ -235,7 +233,6 @@ async function main() {
     if (process.env.PERF_ASSERT === "1" && summary.frames_over_50ms > 0) process.exitCode = 1;
   } finally {
     if (browser) await browser.close();
-    rmSync(profileDir, { recursive: true, force: true });
     stop();
   }
 }
