@@ -41,3 +41,6 @@ pub mod wifi;
 
 #[cfg(feature = "ble")]
 pub mod ble;
+
+#[cfg(feature = "sdr")]
+pub mod sdr;
