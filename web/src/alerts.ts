@@ -53,10 +53,16 @@ function render(): void {
               ? `<button class="ack" data-ack="${a.id}" data-testid="alert-ack">Acknowledge</button>`
               : '';
           return `<li class="alert ${a.ack_at ? 'acked' : 'open'}" data-testid="alert-item" data-alert-id="${a.id}" data-alert-track="${a.track ?? ''}">
-            <div class="kind">${esc(a.kind)}</div>${zone}
+            <div class="kind">${esc(kindText(a.kind))}</div>${zone}
             <div class="meta">${esc(track)} · ${fmt.time(a.time)}</div>
             <div class="act">${action}</div></li>`;
         })
         .join('')
     : `<li class="empty">${openOnly && all.length ? 'No open alerts.' : 'No alerts.'}</li>`;
+}
+
+/** `zone-enter` → `Zone enter`. */
+export function kindText(kind: string): string {
+  const t = kind.replace(/[-_]/g, ' ');
+  return t.charAt(0).toUpperCase() + t.slice(1);
 }

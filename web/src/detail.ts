@@ -8,6 +8,7 @@ import { $, frameThrottle, toast } from './dom';
 import { esc, fmt, trackName } from './format';
 import { distanceM } from './geo';
 import { flyTo } from './map';
+import { kindText } from './alerts';
 
 let loadedPathFor: number | null = null;
 
@@ -129,7 +130,7 @@ function render(): void {
       alerts.length
         ? `<ul class="mini">${alerts
             .slice(0, 20)
-            .map((a) => `<li class="${a.ack_at ? 'acked' : 'open'}">${esc(a.kind)} · ${fmt.time(a.time)}${a.ack_by ? ` · ack ${esc(a.ack_by)}` : ''}</li>`)
+            .map((a) => `<li class="${a.ack_at ? 'acked' : 'open'}">${esc(kindText(a.kind))} · ${fmt.time(a.time)}${a.ack_by ? ` · ack ${esc(a.ack_by)}` : ''}</li>`)
             .join('')}</ul>`
         : '<p class="hint">None.</p>'
     }

@@ -26,7 +26,9 @@ export const fmt = {
     if (!Number.isFinite(s)) return DASH;
     if (s < 60) return `${s} s ago`;
     if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-    return `${Math.floor(s / 3600)} h ago`;
+    if (s < 48 * 3600) return `${Math.floor(s / 3600)} h ago`;
+    // Older than that is a recording's own time: the date says more than a count of hours.
+    return new Date(iso).toISOString().slice(0, 10);
   },
   text: (v: string | null | undefined) => (v && v.trim() ? v : DASH),
 };

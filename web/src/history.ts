@@ -28,7 +28,7 @@ const MAX_TRACKS = 300;
 
 function localInput(ms: number): string {
   const d = new Date(ms - new Date().getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
+  return d.toISOString().slice(0, 19);
 }
 
 export function initHistory(): void {
@@ -103,6 +103,7 @@ async function load(): Promise<void> {
     ($('#hist-export') as HTMLElement).hidden = false;
     $('#hist-status').textContent = `${replays.length} aircraft, ${replays.reduce((s, r) => s + r.t.length, 0)} positions, ${fmt.clock(t0)} – ${fmt.clock(t1)}`;
     setLiveVisible(false);
+    state.select(null);
     setSource('history-paths', {
       type: 'FeatureCollection',
       features: replays.map((r) => ({

@@ -171,6 +171,7 @@ function addLiveLayers(): void {
 
 interface Markers {
   drone: maplibregl.Marker;
+  /** The styled element inside the marker's own (MapLibre positions the outer one: never replace its classes). */
   el: HTMLElement;
   arrow: HTMLElement;
   label: HTMLElement;
@@ -184,6 +185,11 @@ const trailFeatures = new Map<number, GeoJSON.Feature>();
 const linkFeatures = new Map<number, GeoJSON.Feature[]>();
 let frame = 0;
 let liveHidden = false;
+/** Trails and links are re-sent to MapLibre's worker at most this often (every send clones all of them). */
+const LINES_EVERY_MS = 250;
+let linesSentAt = 0;
+let linesDirty = false;
+let linesTimer = 0;
 
 /** Asks for one redraw on the next animation frame, however many updates arrive before it. */
 export function schedule(): void {
@@ -208,18 +214,39 @@ function drawFrame(): void {
     const t = state.tracks.get(id);
     if (t) drawTrack(t);
   }
-  if (changed.size || removed.size) {
-    (map.getSource('trails') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...trailFeatures.values()] });
-    (map.getSource('links') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...linkFeatures.values()].flat() });
-  }
+  // Past a few dozen aircraft, names only for the selected one: hundreds of labels hide the map.
+  document.body.classList.toggle('many', markers.size > 40);
+  if (changed.size || removed.size) linesDirty = true;
+  sendLines();
 }
 
+/** Sends trails and links to the map if they changed, no more than once per LINES_EVERY_MS. */
+function sendLines(): void {
+  if (!linesDirty) return;
+  const wait = linesSentAt + LINES_EVERY_MS - performance.now();
+  if (wait > 0) {
+    if (!linesTimer)
+      linesTimer = window.setTimeout(() => {
+        linesTimer = 0;
+        sendLines();
+      }, wait);
+    return;
+  }
+  linesDirty = false;
+  linesSentAt = performance.now();
+  (map.getSource('trails') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...trailFeatures.values()] });
+  (map.getSource('links') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...linkFeatures.values()].flat() });
+}
+
+/** A marker whose styled element is the child of the one MapLibre positions (see [`Markers`]). */
 function pointMarker(cls: string, testid: string, title: string, lon: number, lat: number): maplibregl.Marker {
+  const outer = document.createElement('div');
+  outer.dataset['testid'] = testid;
+  outer.title = title;
   const el = document.createElement('div');
   el.className = cls;
-  el.dataset['testid'] = testid;
-  el.title = title;
-  return new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map);
+  outer.append(el);
+  return new maplibregl.Marker({ element: outer }).setLngLat([lon, lat]).addTo(map);
 }
 
 function drawTrack(t: Track): void {
@@ -228,15 +255,17 @@ function drawTrack(t: Track): void {
   let m = markers.get(t.id);
   if (t.lat === null || t.lon === null) return;
   if (!m) {
-    const el = document.createElement('div');
-    el.dataset['testid'] = 'drone-marker';
-    el.dataset['trackId'] = String(t.id);
-    el.innerHTML = '<div class="arrow"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2 L20 21 L12 16.5 L4 21 Z"/></svg></div><span class="lbl"></span>';
-    el.addEventListener('click', (e) => {
+    const outer = document.createElement('div');
+    outer.dataset['testid'] = 'drone-marker';
+    outer.dataset['trackId'] = String(t.id);
+    outer.innerHTML =
+      '<div class="drone"><div class="arrow"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2 L20 21 L12 16.5 L4 21 Z"/></svg></div><span class="lbl"></span></div>';
+    const el = outer.firstElementChild as HTMLElement;
+    outer.addEventListener('click', (e) => {
       e.stopPropagation();
       state.select(t.id);
     });
-    const drone = new maplibregl.Marker({ element: el }).setLngLat([t.lon, t.lat]).addTo(map);
+    const drone = new maplibregl.Marker({ element: outer }).setLngLat([t.lon, t.lat]).addTo(map);
     m = {
       drone,
       el,
@@ -255,13 +284,13 @@ function drawTrack(t: Track): void {
     m.el.className = className;
     m.cls = className;
   }
-  m.el.dataset['state'] = cls;
+  m.drone.getElement().dataset['state'] = cls;
   const heading = state.motion(t).heading;
   m.arrow.style.transform = heading === null ? '' : `rotate(${heading}deg)`;
   m.arrow.classList.toggle('no-heading', heading === null);
   const name = trackName(t);
   if (m.label.textContent !== name) m.label.textContent = name;
-  m.el.title = `${name} — ${cls}, ${fmt.m(t.alt_m)} AMSL`;
+  m.drone.getElement().title = `${name} — ${cls}, ${fmt.m(t.alt_m)} AMSL`;
 
   // Pilot and home only when the API returned them (roles without the right get null).
   const links: GeoJSON.Feature[] = [];
@@ -348,7 +377,7 @@ function drawSensors(): void {
     }
     mk.setLngLat([s.lon, s.lat]);
     const el = mk.getElement();
-    el.className = `sensor ${s.status}`;
+    (el.firstElementChild as HTMLElement).className = `sensor ${s.status}`;
     el.title = `Sensor ${s.name}: ${s.status}`;
   }
 }

@@ -10,6 +10,8 @@ const ROW = 52;
 const OVERSCAN = 6;
 
 let rows: Track[] = [];
+let scrollTop = 0;
+let viewHeight = 600;
 let filter = '';
 let sort: 'last' | 'name' | 'state' = 'last';
 const ORDER = { alerting: 0, unknown: 1, allowlisted: 2, lost: 3 } as const;
@@ -30,7 +32,15 @@ export function initTrackList(): void {
     sort = select.value as typeof sort;
     refresh();
   });
-  box.addEventListener('scroll', frameThrottle(render), { passive: true });
+  const onScroll = frameThrottle(render);
+  box.addEventListener(
+    'scroll',
+    () => {
+      scrollTop = box.scrollTop;
+      onScroll();
+    },
+    { passive: true },
+  );
   box.addEventListener('click', (e) => {
     const row = (e.target as HTMLElement).closest<HTMLElement>('[data-track-id]');
     if (row) state.select(Number(row.dataset['trackId']));
@@ -40,9 +50,21 @@ export function initTrackList(): void {
     const row = (e.target as HTMLElement).closest<HTMLElement>('[data-track-id]');
     if (row) state.select(Number(row.dataset['trackId']));
   });
-  state.on('tracks', refresh);
+  // Position updates arrive all the time; the list is re-sorted and redrawn twice a second at most for them,
+  // and at once for what the operator does (filter, sort, scroll, select).
+  let timer = 0;
+  state.on('tracks', () => {
+    if (!timer)
+      timer = window.setTimeout(() => {
+        timer = 0;
+        refresh();
+      }, 500);
+  });
   state.on('selected', refresh);
-  new ResizeObserver(refresh).observe(box);
+  new ResizeObserver((entries) => {
+    viewHeight = entries[0]?.contentRect.height ?? viewHeight;
+    refresh();
+  }).observe(box);
   setInterval(refresh, 1000); // "seen N s ago" moves on even when nothing arrives
 }
 
@@ -60,13 +82,15 @@ function compute(): void {
 }
 
 function render(): void {
-  const box = $('#track-list');
   const spacer = $('#track-list .spacer');
   const win = $('#track-list .rows');
-  spacer.style.height = `${rows.length * ROW}px`;
-  const first = Math.max(0, Math.floor(box.scrollTop / ROW) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((box.scrollTop + box.clientHeight) / ROW) + OVERSCAN);
-  win.style.transform = `translateY(${first * ROW}px)`;
+  const height = `${rows.length * ROW}px`;
+  if (spacer.style.height !== height) spacer.style.height = height;
+  // Geometry comes from the scroll and resize events, never read here: no forced layout on a render.
+  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + viewHeight) / ROW) + OVERSCAN);
+  const shift = `translateY(${first * ROW}px)`;
+  if (win.style.transform !== shift) win.style.transform = shift;
   const now = Date.now();
   let html = '';
   for (let i = first; i < last; i++) {
@@ -83,5 +107,11 @@ function render(): void {
   }
   if (!rows.length)
     html = `<div class="empty">${state.tracks.size ? 'No aircraft match the filter.' : 'No aircraft heard yet.'}</div>`;
-  win.innerHTML = html;
+  // Unchanged rows are not rewritten (no layout, no paint).
+  if (html !== lastHtml) {
+    win.innerHTML = html;
+    lastHtml = html;
+  }
 }
+
+let lastHtml = '';

@@ -268,9 +268,11 @@ async function importFile(): Promise<void> {
   const radius = Number(($('#zone-import-radius') as HTMLInputElement).value);
   try {
     const text = await file.text();
-    await api.importZones(format, text, format === 'airports-csv' && radius > 0 ? radius : undefined);
+    const r = (await api.importZones(format, text, format === 'airports-csv' && radius > 0 ? radius : undefined)) as {
+      imported?: number;
+    };
     state.setZones(await api.zones());
-    toast(`Imported ${file.name}.`);
+    toast(`Imported ${r.imported ?? 'the'} zones from ${file.name}.`);
   } catch (e) {
     toast(String(e instanceof Error ? e.message : e), 'error');
   } finally {

@@ -90,7 +90,7 @@ test('operator: live drone and pilot, detail, zone alert, acknowledge, history',
   const alert = page.getByTestId('alert-item').first();
   await expect(alert).toBeVisible({ timeout: 60_000 });
   await expect(alert).toContainText('Test perimeter');
-  await expect(page.locator('.drone.alerting').first()).toBeVisible();
+  await expect(page.locator('[data-testid=drone-marker][data-state=alerting]').first()).toBeVisible();
   await shot(page, '05-alert');
 
   // 5. Acknowledge it.
@@ -122,26 +122,37 @@ test('operator: live drone and pilot, detail, zone alert, acknowledge, history',
   expect(errors).toEqual([]);
 });
 
-test('viewer: no pilot marker and no pilot position', async ({ page }) => {
-  await signIn(page, USERS.viewer);
-  await expect(page.getByTestId('drone-marker').first()).toBeVisible({ timeout: 30_000 });
-  await page.getByTestId('track-list').getByText(UAS_ID).click();
-  await expect(page.getByTestId('detail')).toContainText('not shown to your role');
-  await expect(page.getByTestId('pilot-marker')).toHaveCount(0);
-  await expect(page.getByTestId('home-marker')).toHaveCount(0);
-  // What the API gave this browser: no pilot coordinates at all.
-  const tracks = (await page.evaluate(async () => {
-    const r = await fetch('/api/v1/tracks', { headers: { Authorization: `Bearer ${sessionStorage.getItem('skytrace.token')}` } });
-    return r.json();
-  })) as { operator_lat: number | null; home_lat: number | null }[];
-  expect(tracks.length).toBeGreaterThan(0);
-  for (const t of tracks) {
-    expect(t.operator_lat).toBeNull();
-    expect(t.home_lat).toBeNull();
-  }
-  await page.waitForTimeout(800);
-  await shot(page, '08-viewer-no-pilot');
-  await expect(page.getByRole('button', { name: '◯ Circle' })).toBeHidden();
+test.describe('on a tablet', () => {
+  test.use({ viewport: { width: 1024, height: 768 }, hasTouch: true });
+  test('viewer: no pilot marker and no pilot position', async ({ page }) => {
+    await signIn(page, USERS.viewer);
+    await expect(page.getByTestId('drone-marker').first()).toBeVisible({ timeout: 30_000 });
+    await page.getByTestId('track-list').getByText(UAS_ID).click();
+    await expect(page.getByTestId('detail')).toContainText('not shown to your role');
+    await expect(page.getByTestId('pilot-marker')).toHaveCount(0);
+    await expect(page.getByTestId('home-marker')).toHaveCount(0);
+    // What the API gave this browser: no pilot coordinates at all.
+    const tracks = (await page.evaluate(async () => {
+      const r = await fetch('/api/v1/tracks', { headers: { Authorization: `Bearer ${sessionStorage.getItem('skytrace.token')}` } });
+      return r.json();
+    })) as { operator_lat: number | null; home_lat: number | null }[];
+    expect(tracks.length).toBeGreaterThan(0);
+    for (const t of tracks) {
+      expect(t.operator_lat).toBeNull();
+      expect(t.home_lat).toBeNull();
+    }
+    await page.waitForTimeout(800);
+    await shot(page, '08-viewer-no-pilot');
+    // Viewers see zones but cannot draw them.
+    await page.locator('#tab-zones').click();
+    await expect(page.getByTestId('zone-item').first()).toBeVisible();
+    await expect(page.getByRole('button', { name: '◯ Circle' })).toBeHidden();
+    // The side panel folds away and gives the map the whole width.
+    await page.getByTitle('Show or hide the side panel').click();
+    await expect(page.locator('#side')).toBeHidden();
+    await page.waitForTimeout(500);
+    await shot(page, '09-tablet-side-collapsed');
+  });
 });
 
 test('demo link signs in from #session= and removes the token from the address', async ({ page, request }) => {
