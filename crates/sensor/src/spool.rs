@@ -362,6 +362,21 @@ impl Spool {
         last: i64,
         dead: Option<&str>,
     ) -> Result<(u64, u64), rusqlite::Error> {
+        // Removals need not reach the disk before the next append does (which syncs the WAL, earlier
+        // frames included): one lost at a power cut only means lines sent again, which the server stores
+        // once. Appends stay `FULL`: a lost append could reuse sequence numbers already sent.
+        self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let r = self.remove_tx(first, last, dead);
+        self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+        r
+    }
+
+    fn remove_tx(
+        &mut self,
+        first: i64,
+        last: i64,
+        dead: Option<&str>,
+    ) -> Result<(u64, u64), rusqlite::Error> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -469,6 +469,7 @@ pub fn run(cfg: &Config, stop: Arc<AtomicBool>) -> Result<Outcome, RunError> {
         // Well under the server's default 16 MiB body limit.
         batch_bytes: 4 << 20,
         retry_max: Duration::from_secs_f64(cfg.retry_max_s),
+        linger: Duration::from_millis(100),
     };
     let all_done = || writer_done.load(Ordering::Relaxed) && counters.iter().all(|c| c.finished());
     let uplinked = crate::uplink::run(&http, &spool, up_cfg, &monitor.uplink, &stop, &all_done);

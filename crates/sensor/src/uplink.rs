@@ -139,6 +139,13 @@ impl Http {
     }
 }
 
+fn sleep_unless(d: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + d;
+    while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+        std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+    }
+}
+
 /// Uplink counters for heartbeats and the status line.
 #[derive(Debug, Default)]
 pub struct UplinkCounters {
@@ -154,6 +161,9 @@ pub struct UplinkConfig {
     pub batch_lines: usize,
     pub batch_bytes: usize,
     pub retry_max: Duration,
+    /// After sending a batch that was not full, wait this long so that the next one gathers more lines
+    /// (fewer requests and commits on both sides, at the cost of this much latency).
+    pub linger: Duration,
 }
 
 /// Sends until `stop` is set (or `done` says there is nothing left to wait for and the spool is empty).
@@ -199,7 +209,11 @@ pub fn run(
                     .fetch_add(rows.len() as u64, Ordering::Relaxed);
                 counters.connected.store(true, Ordering::Relaxed);
                 backoff.reset();
+                let full = rows.len() >= batch_lines;
                 batch_lines = (batch_lines * 2).min(cfg.batch_lines);
+                if !full {
+                    sleep_unless(cfg.linger, stop);
+                }
                 None
             }
             Answer::Status(s @ (401 | 403), body) => {
@@ -240,10 +254,7 @@ pub fn run(
             counters.connected.store(false, Ordering::Relaxed);
             let delay = backoff.next_delay(&mut rng);
             tracing::warn!(error = %why, attempt = backoff.attempts(), retry_in = ?delay, "uplink failed");
-            let until = Instant::now() + delay;
-            while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-                std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
-            }
+            sleep_unless(delay, stop);
         }
     }
     Ok(())
