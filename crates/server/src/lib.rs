@@ -1,7 +1,7 @@
 //! The skytrace server: `skytrace serve`.
 //!
 //! - [`Config`] ([`config`]): defaults, TOML file, `SKYTRACE_*` environment overrides.
-//! - [`AppState`]: the [`store::Store`], the configuration, the live-event channel, the zone index, the
+//! - [`AppState`]: the storage back-end (a [`store::Backend`]: [`store::Store`] on SQLite), the configuration, the live-event channel, the zone index, the
 //!   tracker and alert rules ([`fusion::Fusion`]) and the metrics, shared by every handler.
 //! - [`app`] builds the [`axum::Router`] (one router per resource in [`routes`], merged in one place);
 //!   [`serve`] runs it on a bound listener until a shutdown future resolves; [`run`] does both from a
@@ -62,7 +62,8 @@ pub struct Zones {
 /// State shared by every handler. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: store::Store,
+    /// The storage back-end (SQLite today, see [`store::Backend`]).
+    pub store: Arc<dyn store::Backend>,
     pub config: Arc<Config>,
     pub clock: Clock,
     pub live: broadcast::Sender<Arc<LiveEvent>>,
@@ -82,13 +83,18 @@ impl AppState {
     /// # Errors
     ///
     /// Store errors while loading zones.
-    pub fn new(store: store::Store, config: Config, clock: Clock) -> anyhow::Result<AppState> {
+    pub fn new(
+        store: impl store::Backend + 'static,
+        config: Config,
+        clock: Clock,
+    ) -> anyhow::Result<AppState> {
+        let store: Arc<dyn store::Backend> = Arc::new(store);
         let (live, _) = broadcast::channel(16 * 1024);
         let (closing_tx, closing) = watch::channel(false);
         let boot = clock();
         let lists = (
-            load_list(&store, fusion::ALLOWLIST_KEY)?,
-            load_list(&store, fusion::WATCHLIST_KEY)?,
+            load_list(store.as_ref(), fusion::ALLOWLIST_KEY)?,
+            load_list(store.as_ref(), fusion::WATCHLIST_KEY)?,
         );
         let s = AppState {
             store,
@@ -138,7 +144,7 @@ impl AppState {
 
 /// Reads one alert list from the settings table (missing: empty).
 fn load_list(
-    store: &store::Store,
+    store: &dyn store::Backend,
     key: &str,
 ) -> anyhow::Result<std::collections::BTreeSet<track::Identity>> {
     let Some(v) = store.setting(key)? else {

@@ -19,11 +19,13 @@
 //!
 //! Durability: the connection runs `synchronous=FULL`, so a commit is on disk (fsync of the WAL) before the
 //! ticket resolves, which survives a process kill and a power loss alike; group commit amortises the fsync
-//! over every batch that arrived meanwhile. The PostgreSQL back-end the issue foresees would sit behind the
-//! same method set; the methods are deliberately plain (row types in, row types out) for that reason.
+//! over every batch that arrived meanwhile. The server sees the store through the [`Backend`] trait, which
+//! `Store` implements, so that the PostgreSQL back-end the issue foresees can sit behind the same calls;
+//! the methods are deliberately plain (row types in, row types out) for that reason.
 
 pub mod admin;
 mod auth;
+mod backend;
 mod ingest;
 mod lifecycle;
 mod queries;
@@ -31,6 +33,7 @@ pub mod schema;
 mod writer;
 
 pub use auth::{hash_password, verify_password, TokenKind};
+pub use backend::Backend;
 pub use ingest::{IngestOutcome, NewDetection, TrackFacts};
 pub use lifecycle::MergedTracks;
 pub use writer::Ticket;

@@ -57,6 +57,19 @@ where
 pub struct Ticket<T>(oneshot::Receiver<Result<T>>);
 
 impl<T> Ticket<T> {
+    /// A ticket already answered (for back-ends that know the outcome at once).
+    pub fn ready(answer: Result<T>) -> Ticket<T> {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(answer);
+        Ticket(rx)
+    }
+
+    /// A ticket and the sender that answers it once the write is durable (for other back-ends).
+    pub fn channel() -> (oneshot::Sender<Result<T>>, Ticket<T>) {
+        let (tx, rx) = oneshot::channel();
+        (tx, Ticket(rx))
+    }
+
     /// Waits asynchronously for the commit.
     ///
     /// # Errors
