@@ -81,7 +81,7 @@ impl<'de> Deserialize<'de> for SourceSpec {
 }
 
 /// How file replays are paced.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Replay {
     /// Detections per second; `None` keeps the capture's own pace.
@@ -91,16 +91,6 @@ pub struct Replay {
     pub repeat: bool,
     /// With `loop`: stop after this many passes (`None`: forever).
     pub loops: Option<u64>,
-}
-
-impl Default for Replay {
-    fn default() -> Self {
-        Replay {
-            rate: None,
-            repeat: false,
-            loops: None,
-        }
-    }
 }
 
 /// The whole sensor configuration. In the TOML file every field is optional except `server`, `token`

@@ -58,7 +58,7 @@ enum Command {
     Demo(demo::Args),
     /// Run a sensor: capture (Wi-Fi, BLE, SDR) or replay files, decode at the edge, spool every detection
     /// to disk and deliver it to a server at least once, with heartbeats.
-    Sensor(sensor::Args),
+    Sensor(Box<sensor::Args>),
 }
 
 fn main() -> ExitCode {
@@ -70,7 +70,7 @@ fn main() -> ExitCode {
         Command::Admin(args) => serve::admin(args),
         Command::Replay(args) => replay::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Sensor(args) => sensor::run(args),
+        Command::Sensor(args) => sensor::run(*args),
     };
     match result {
         Ok(code) => code,
