@@ -95,7 +95,7 @@ async function loadBaseMap(): Promise<void> {
 }
 
 function addLiveLayers(): void {
-  for (const id of ['zones', 'draft', 'trails', 'links', 'history-paths', 'history-links', 'history-points'])
+  for (const id of ['zones', 'draft', 'trails', 'links', 'points', 'history-paths', 'history-links', 'history-points'])
     map.addSource(id, { type: 'geojson', data: EMPTY });
   // A `match` over the restriction words; the type checker cannot see through a spread, hence the cast.
   const zoneColour = ['match', ['get', 'restriction'], ...ZONE_COLOURS.flat(), '#8b949e'] as unknown as maplibregl.ExpressionSpecification;
@@ -142,6 +142,18 @@ function addLiveLayers(): void {
       'line-opacity': 0.85,
     },
   });
+  // Pilots and take-off points of aircraft that have no HTML marker for them (see HTML_PILOTS_UP_TO).
+  map.addLayer({
+    id: 'points',
+    type: 'circle',
+    source: 'points',
+    paint: {
+      'circle-radius': ['match', ['get', 'kind'], 'pilot', 5, 4],
+      'circle-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', '#e6edf3'],
+      'circle-stroke-color': '#0b1620',
+      'circle-stroke-width': 1.5,
+    },
+  });
   map.addLayer({
     id: 'history-paths',
     type: 'line',
@@ -178,11 +190,19 @@ interface Markers {
   pilot: maplibregl.Marker | null;
   home: maplibregl.Marker | null;
   cls: string;
+  rot: string;
 }
 
 const markers = new Map<number, Markers>();
 const trailFeatures = new Map<number, GeoJSON.Feature>();
 const linkFeatures = new Map<number, GeoJSON.Feature[]>();
+const pointFeatures = new Map<number, GeoJSON.Feature[]>();
+/**
+ * Up to this many aircraft, pilots and take-off points are HTML markers like the aircraft; past it they are
+ * drawn in WebGL (layer `points`), except for the selected aircraft: a thousand more DOM elements moving every
+ * second cost more than the browser can paint in a frame on a CPU renderer.
+ */
+const HTML_PILOTS_UP_TO = 50;
 let frame = 0;
 let liveHidden = false;
 /** Trails and links are re-sent to MapLibre's worker at most this often (every send clones all of them). */
@@ -209,6 +229,7 @@ function drawFrame(): void {
     }
     trailFeatures.delete(id);
     linkFeatures.delete(id);
+    pointFeatures.delete(id);
   }
   for (const id of changed) {
     const t = state.tracks.get(id);
@@ -236,6 +257,7 @@ function sendLines(): void {
   linesSentAt = performance.now();
   (map.getSource('trails') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...trailFeatures.values()] });
   (map.getSource('links') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...linkFeatures.values()].flat() });
+  (map.getSource('points') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...pointFeatures.values()].flat() });
 }
 
 /** A marker whose styled element is the child of the one MapLibre positions (see [`Markers`]). */
@@ -274,6 +296,7 @@ function drawTrack(t: Track): void {
       pilot: null,
       home: null,
       cls: '',
+      rot: 'none',
     };
     markers.set(t.id, m);
   } else {
@@ -284,40 +307,60 @@ function drawTrack(t: Track): void {
     m.el.className = className;
     m.cls = className;
   }
-  m.drone.getElement().dataset['state'] = cls;
+  // Every write below is skipped when the value is unchanged: hundreds of markers update every second.
+  const outer = m.drone.getElement();
+  if (outer.dataset['state'] !== cls) outer.dataset['state'] = cls;
   const heading = state.motion(t).heading;
-  m.arrow.style.transform = heading === null ? '' : `rotate(${heading}deg)`;
-  m.arrow.classList.toggle('no-heading', heading === null);
+  const rot = heading === null ? '' : `rotate(${Math.round(heading)}deg)`;
+  if (m.rot !== rot) {
+    m.arrow.style.transform = rot;
+    m.arrow.classList.toggle('no-heading', heading === null);
+    m.rot = rot;
+  }
   const name = trackName(t);
   if (m.label.textContent !== name) m.label.textContent = name;
-  m.drone.getElement().title = `${name} — ${cls}, ${fmt.m(t.alt_m)} AMSL`;
+  const title = `${name} — ${cls}, ${fmt.m(t.alt_m)} AMSL`;
+  if (outer.title !== title) outer.title = title;
 
   // Pilot and home only when the API returned them (roles without the right get null).
   const links: GeoJSON.Feature[] = [];
+  const points: GeoJSON.Feature[] = [];
+  const html = selected || markers.size <= HTML_PILOTS_UP_TO;
   const pilotTitle = `Pilot of ${esc(name)}`;
   if (t.operator_lat !== null && t.operator_lon !== null) {
-    if (m.pilot) m.pilot.setLngLat([t.operator_lon, t.operator_lat]);
-    else m.pilot = pointMarker('pilot', 'pilot-marker', pilotTitle, t.operator_lon, t.operator_lat);
-    links.push(line('pilot', t.id, [t.lon, t.lat], [t.operator_lon, t.operator_lat]));
-  } else if (m.pilot) {
+    const p: [number, number] = [t.operator_lon, t.operator_lat];
+    if (!html) points.push(point('pilot', t.id, p));
+    else if (m.pilot) m.pilot.setLngLat(p);
+    else m.pilot = pointMarker('pilot', 'pilot-marker', pilotTitle, p[0], p[1]);
+    links.push(line('pilot', t.id, [t.lon, t.lat], p));
+  }
+  if ((!html || t.operator_lat === null || t.operator_lon === null) && m.pilot) {
     m.pilot.remove();
     m.pilot = null;
   }
   if (t.home_lat !== null && t.home_lon !== null) {
-    if (m.home) m.home.setLngLat([t.home_lon, t.home_lat]);
-    else m.home = pointMarker('home', 'home-marker', `Take-off point of ${name}`, t.home_lon, t.home_lat);
-    links.push(line('home', t.id, [t.lon, t.lat], [t.home_lon, t.home_lat]));
-  } else if (m.home) {
+    const p: [number, number] = [t.home_lon, t.home_lat];
+    if (!html) points.push(point('home', t.id, p));
+    else if (m.home) m.home.setLngLat(p);
+    else m.home = pointMarker('home', 'home-marker', `Take-off point of ${name}`, p[0], p[1]);
+    links.push(line('home', t.id, [t.lon, t.lat], p));
+  }
+  if ((!html || t.home_lat === null || t.home_lon === null) && m.home) {
     m.home.remove();
     m.home = null;
   }
   linkFeatures.set(t.id, links);
+  pointFeatures.set(t.id, points);
   const trail = state.trails.get(t.id) ?? [];
   trailFeatures.set(t.id, {
     type: 'Feature',
     properties: { id: t.id, cls, selected },
     geometry: { type: 'LineString', coordinates: trail.map((p) => [p.lon, p.lat]) },
   });
+}
+
+function point(kind: string, id: number, p: [number, number]): GeoJSON.Feature {
+  return { type: 'Feature', properties: { kind, id }, geometry: { type: 'Point', coordinates: p } };
 }
 
 function line(kind: string, id: number, a: [number, number], b: [number, number]): GeoJSON.Feature {
@@ -328,7 +371,7 @@ function line(kind: string, id: number, a: [number, number], b: [number, number]
 export function setLiveVisible(on: boolean): void {
   liveHidden = !on;
   document.body.classList.toggle('history-mode', !on);
-  for (const id of ['trails', 'links']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  for (const id of ['trails', 'links', 'points']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
 }
 
 export function liveVisible(): boolean {
@@ -336,6 +379,8 @@ export function liveVisible(): boolean {
 }
 
 export function flyTo(lon: number, lat: number, zoom?: number): void {
+  // A panel may just have opened or closed: centre on the map's size now, not the last one seen.
+  map.resize();
   map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), zoom ?? 15), duration: 600 });
 }
 
