@@ -195,7 +195,8 @@ impl Source for PcapReplay {
 }
 
 /// Replays an IQ recording through the OcuSync receiver; each decoded DroneID burst is an
-/// [`Item::Detection`], each other burst an empty item the pipeline counts as a dropped frame.
+/// [`Item::Detection`]. Bursts that fail (cut off, CRC24A, DJI CRC16) are logged and not handed over, as
+/// the live SDR adapter does; items (for resuming) count decoded bursts only.
 pub struct IqReplay {
     name: String,
     path: PathBuf,
@@ -207,16 +208,6 @@ pub struct IqReplay {
     index: u64,
     any: bool,
     base_ns: i64,
-}
-
-/// An IQ burst that did not decode, as the pipeline sees it: a frame of an unknown link type with no
-/// bytes (counted as dropped, reason `unsupported-linktype`).
-fn undecodable(time: i64) -> Item {
-    Item::Frame {
-        link: capture::LinkType::Unknown(u32::MAX),
-        time,
-        data: Vec::new(),
-    }
 }
 
 impl IqReplay {
@@ -299,40 +290,51 @@ impl Source for IqReplay {
     }
 
     fn next(&mut self) -> Result<Option<Item>, SourceError> {
-        while self.skip > 0 {
-            if self.burst()?.is_none() {
+        loop {
+            let Some((b, record)) = self.decoded()? else {
                 return Ok(None);
+            };
+            if self.skip > 0 {
+                self.skip -= 1;
+                continue;
             }
-            self.skip -= 1;
+            let t = self.base_ns + (b.start_time_s * 1e9) as i64;
+            let Some(time) = self.pacer.wait(t, 1) else {
+                return Ok(None);
+            };
+            return Ok(Some(Item::Detection(capture::Detection {
+                time,
+                frame: self.index,
+                transport: capture::Transport::DjiOcusync,
+                mac: None,
+                rssi_dbm: None,
+                freq_mhz: b.freq_hz.map(|f| (f / 1e6).round() as u32),
+                channel: None,
+                ssid: None,
+                counter: None,
+                messages: vec![capture::Message::Dji(capture::DjiRecord::new(&record))],
+                partial: false,
+            })));
         }
-        let Some(b) = self.burst()? else {
-            return Ok(None);
-        };
-        let t = self.base_ns + (b.start_time_s * 1e9) as i64;
-        let record = match (&b.outcome, b.frame()) {
-            (dsp::rx::Outcome::Decoded(_), Some(Ok(f))) => Some(f.record_bytes().to_vec()),
-            _ => None,
-        };
-        let Some(time) = self.pacer.wait(t, usize::from(record.is_some())) else {
-            return Ok(None);
-        };
-        let Some(record) = record else {
-            return Ok(Some(undecodable(time)));
-        };
-        let freq = b.freq_hz.map(|f| (f / 1e6).round() as u32);
-        Ok(Some(Item::Detection(capture::Detection {
-            time,
-            frame: self.index,
-            transport: capture::Transport::DjiOcusync,
-            mac: None,
-            rssi_dbm: None,
-            freq_mhz: freq,
-            channel: None,
-            ssid: None,
-            counter: None,
-            messages: vec![capture::Message::Dji(capture::DjiRecord::new(&record))],
-            partial: false,
-        })))
+    }
+}
+
+impl IqReplay {
+    /// The next burst that decoded to a valid DJI frame, with the frame's record bytes.
+    fn decoded(&mut self) -> Result<Option<(dsp::rx::Burst, Vec<u8>)>, SourceError> {
+        while let Some(b) = self.burst()? {
+            let record = match (&b.outcome, b.frame()) {
+                (dsp::rx::Outcome::Decoded(_), Some(Ok(f))) => f.record_bytes().to_vec(),
+                (outcome, frame) => {
+                    tracing::debug!(source = %self.name, start_s = b.start_time_s,
+                        outcome = ?outcome, frame_error = ?frame.and_then(Result::err),
+                        "OcuSync burst not decoded");
+                    continue;
+                }
+            };
+            return Ok(Some((b, record)));
+        }
+        Ok(None)
     }
 }
 
@@ -427,6 +429,45 @@ mod tests {
         let t = Instant::now();
         while src.next().unwrap().is_some() {}
         assert!(t.elapsed() < Duration::from_millis(500));
+    }
+
+    #[test]
+    fn iq_recordings_yield_ocusync_detections_and_resume() {
+        let Some(file) = testdata::file("ocusync", "mavic_air_2.sigmf-data") else {
+            return;
+        };
+        let fast = Replay {
+            rate: Some(1e6),
+            repeat: true,
+            loops: Some(2),
+        };
+        let opts = dsp::rx::DecodeOptions {
+            source: dsp::iq::SourceOptions::default(),
+            mode: dsp::fec::DecodeMode::Turbo,
+        };
+        let mut src = IqReplay::open("iq".into(), &file, opts.clone(), fast, 0, stop()).unwrap();
+        let all = frames(&mut src);
+        // Three of the four bursts decode (`mavic_air_2.expected.json`; the fourth is cut off), twice.
+        assert_eq!(all.len(), 6);
+        for i in &all {
+            let Item::Detection(d) = i else {
+                panic!("detections only")
+            };
+            assert_eq!(d.transport, capture::Transport::DjiOcusync);
+        }
+        // Resuming after 4 items yields the last two, the same records.
+        let mut src = IqReplay::open("iq".into(), &file, opts, fast, 4, stop()).unwrap();
+        let rest = frames(&mut src);
+        let messages = |items: &[Item]| -> Vec<Vec<capture::Message>> {
+            items
+                .iter()
+                .map(|i| match i {
+                    Item::Detection(d) => d.messages.clone(),
+                    Item::Frame { .. } => Vec::new(),
+                })
+                .collect()
+        };
+        assert_eq!(messages(&rest), messages(&all[4..]));
     }
 
     #[test]

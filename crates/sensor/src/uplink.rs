@@ -91,18 +91,11 @@ impl Http {
     }
 
     fn note_date(&self, resp: &reqwest::blocking::Response, sent_ms: i64) {
-        let Some(date) = resp
+        let date = resp
             .headers()
             .get(reqwest::header::DATE)
-            .and_then(|d| d.to_str().ok())
-        else {
-            return;
-        };
-        let fmt = time::format_description::well_known::Rfc2822;
-        // HTTP dates ("Sun, 06 Nov 1994 08:49:37 GMT") are RFC 2822 dates with the zone spelt GMT.
-        let fixed = date.replace(" GMT", " +0000");
-        if let Ok(t) = time::OffsetDateTime::parse(&fixed, &fmt) {
-            let server_ms = t.unix_timestamp_nanos() as i64 / 1_000_000;
+            .and_then(|d| d.to_str().ok());
+        if let Some(server_ms) = date.and_then(http_date_ms) {
             // The Date header has one-second resolution and is taken between send and receive: compare it
             // with the middle of the exchange, plus half a second for the truncation.
             let local = (sent_ms + now_ms()) / 2;
@@ -144,6 +137,15 @@ fn sleep_unless(d: Duration, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) && Instant::now() < until {
         std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
     }
+}
+
+/// An HTTP `Date` header ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 IMF-fixdate) in Unix milliseconds.
+pub fn http_date_ms(date: &str) -> Option<i64> {
+    // IMF-fixdate is an RFC 2822 date with the zone spelt GMT.
+    let fixed = date.trim().strip_suffix(" GMT")?.to_owned() + " +0000";
+    let t =
+        time::OffsetDateTime::parse(&fixed, &time::format_description::well_known::Rfc2822).ok()?;
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 /// Uplink counters for heartbeats and the status line.
@@ -258,4 +260,152 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777_000)
+        );
+        assert_eq!(
+            http_date_ms("Sat, 21 Nov 2026 08:27:05 GMT"),
+            Some(1_795_249_625_000)
+        );
+        assert_eq!(http_date_ms("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+        assert_eq!(http_date_ms("garbage"), None);
+    }
+
+    /// A scripted server: answers each request with the next (status, body) and records what it got
+    /// (the request line and the body).
+    fn scripted(
+        answers: Vec<(u16, &'static str)>,
+    ) -> (String, std::thread::JoinHandle<Vec<(String, String)>>) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        let t = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            for (status, body) in answers {
+                let (s, _) = l.accept().unwrap();
+                let mut r = BufReader::new(s);
+                let mut line = String::new();
+                r.read_line(&mut line).unwrap();
+                let mut len = 0;
+                loop {
+                    let mut h = String::new();
+                    r.read_line(&mut h).unwrap();
+                    if h.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap();
+                    }
+                }
+                let mut b = vec![0; len];
+                r.read_exact(&mut b).unwrap();
+                got.push((line.trim().to_owned(), String::from_utf8(b).unwrap()));
+                let mut s = r.into_inner();
+                write!(
+                    s,
+                    "HTTP/1.1 {status} X\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+            }
+            got
+        });
+        (url, t)
+    }
+
+    fn spool_with(lines: &[&str]) -> (tempfile::TempDir, Mutex<Spool>, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(dir.path(), crate::spool::Limits::default()).unwrap();
+        let first = s.append(lines, &[]).unwrap();
+        (dir, Mutex::new(s), first)
+    }
+
+    fn config() -> UplinkConfig {
+        UplinkConfig {
+            batch_lines: 4,
+            batch_bytes: 1 << 20,
+            retry_max: Duration::from_millis(20),
+            linger: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn retries_dead_letters_and_acknowledges() {
+        let (_d, spool, f) = spool_with(&["a", "b", "c", "d", "e"]);
+        let (url, server) = scripted(vec![
+            (503, "busy"),
+            (
+                400,
+                r#"{"error":"line 2: lat: out of range","line":2,"field":"lat"}"#,
+            ),
+            (200, r#"{"stored":1}"#),
+            (200, r#"{"stored":3}"#),
+        ]);
+        let http = Http::new(&url, "tok", None).unwrap();
+        let counters = UplinkCounters::default();
+        let stop = AtomicBool::new(false);
+        let left = || spool.lock().unwrap().stats().depth;
+        run(&http, &spool, config(), &counters, &stop, &|| left() == 0).unwrap();
+        let got = server.join().unwrap();
+        let lines: Vec<(&str, &str)> = got.iter().map(|(l, b)| (l.as_str(), b.as_str())).collect();
+        let q = |n: i64| format!("POST /api/v1/ingest?seq={} HTTP/1.1", f + n);
+        assert_eq!(
+            lines,
+            [
+                (q(0).as_str(), "a\nb\nc\nd\n"),
+                (q(0).as_str(), "a\nb\nc\nd\n"),
+                // "b" went to the dead letters: the batch stops at the gap.
+                (q(0).as_str(), "a\n"),
+                (q(2).as_str(), "c\nd\ne\n"),
+            ]
+        );
+        let s = spool.lock().unwrap();
+        assert_eq!((s.stats().acknowledged, s.stats().dead_letters), (4, 1));
+        assert_eq!(s.dead_letters().unwrap()[0].1, "b");
+        assert_eq!(counters.failures.load(Ordering::Relaxed), 1);
+        assert!(http.clock_known.load(Ordering::Relaxed), "Date header read");
+    }
+
+    #[test]
+    fn too_large_halves_and_unauthorized_is_fatal() {
+        let (_d, spool, f) = spool_with(&["a", "b", "c", "d"]);
+        let (url, server) = scripted(vec![
+            (413, ""),
+            (200, "{}"),
+            (401, r#"{"error":"bad token"}"#),
+        ]);
+        let http = Http::new(&url, "tok", None).unwrap();
+        let e = run(
+            &http,
+            &spool,
+            config(),
+            &UplinkCounters::default(),
+            &AtomicBool::new(false),
+            &|| false,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, UplinkError::Unauthorized { status: 401, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("--token"), "{e}");
+        let got = server.join().unwrap();
+        assert_eq!(got[1].0, format!("POST /api/v1/ingest?seq={f} HTTP/1.1"));
+        assert_eq!(got[1].1, "a\nb\n", "halved");
+        assert_eq!(
+            spool.lock().unwrap().stats().depth,
+            2,
+            "only the acknowledged half left"
+        );
+    }
 }
