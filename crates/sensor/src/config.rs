@@ -82,7 +82,7 @@ impl<'de> Deserialize<'de> for SourceSpec {
 
 /// How file replays are paced.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Replay {
     /// Detections per second; `None` keeps the capture's own pace.
     pub rate: Option<f64>,
@@ -306,6 +306,17 @@ mod tests {
         assert!(e.contains("sever"), "{e}");
         let e = Config::from_toml("sources = [\"tv:1\"]").unwrap_err();
         assert!(e.contains("unknown kind"), "{e}");
+    }
+
+    /// The documented example file (`crates/sensor/sensor.example.toml`) parses and is valid.
+    #[test]
+    fn the_example_file_is_valid() {
+        let text = include_str!("../sensor.example.toml");
+        let c = Config::from_toml(text).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.sources.len(), 2);
+        assert_eq!(c.spool_max_rows, Some(2_000_000));
+        assert_eq!(c.status_listen.map(|a| a.port()), Some(9090));
     }
 
     #[test]

@@ -203,3 +203,61 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    /// Flags win over the file; the file fills what flags leave out.
+    #[test]
+    fn flags_override_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sensor.toml");
+        std::fs::write(
+            &file,
+            "server = \"http://file:1\"\ntoken = \"file-token\"\nspool_dir = \"/s\"\n\
+             sources = [\"pcap:a.pcap\"]\nheartbeat_s = 5.0\n[replay]\nrate = 10.0\n",
+        )
+        .unwrap();
+        let f = file.to_str().unwrap();
+        let cli = Cli::try_parse_from([
+            "x",
+            "--config",
+            f,
+            "--server",
+            "http://flag:2",
+            "--rate",
+            "99",
+            "--loop",
+            "--lat",
+            "-33.5",
+        ])
+        .unwrap();
+        let c = config(cli.args).unwrap();
+        assert_eq!(c.server, "http://flag:2");
+        assert_eq!(c.token, "file-token");
+        assert_eq!(c.replay.rate, Some(99.0));
+        assert!(c.replay.repeat);
+        assert_eq!(c.heartbeat_s, 5.0);
+        assert_eq!(c.lat, Some(-33.5));
+        assert_eq!(
+            c.sources,
+            vec!["pcap:a.pcap".parse::<sensor::SourceSpec>().unwrap()]
+        );
+        let cli =
+            Cli::try_parse_from(["x", "--source", "wifi:wlan0", "--source", "ble:hci0"]).unwrap();
+        assert_eq!(config(cli.args).unwrap().sources.len(), 2);
+        // A bad file names itself and the field.
+        std::fs::write(&file, "sever = 1\n").unwrap();
+        let cli = Cli::try_parse_from(["x", "--config", f]).unwrap();
+        let e = format!("{:#}", config(cli.args).unwrap_err());
+        assert!(e.contains("sensor.toml") && e.contains("sever"), "{e}");
+    }
+}
