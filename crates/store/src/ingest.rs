@@ -2,7 +2,7 @@
 
 use crate::{Error, Result, Store, Ticket, TrackRow};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 /// What a detection says about the aircraft it belongs to, already resolved by the caller.
@@ -253,6 +253,67 @@ impl Merge {
     }
 }
 
+/// Detection lines per multi-row insert statement.
+const CHUNK: usize = 16;
+/// Columns bound per detection.
+const COLS: usize = 10;
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO detections(sensor_id, seq, received_ms, time_ms, transport, track_id, lat, lon, alt_m, line) VALUES ",
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        let b = r * COLS;
+        sql.push_str(&format!(
+            "(?{},?{},?{},?{},?{},?{},?{},?{},?{},?{})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9,
+            b + 10
+        ));
+    }
+    sql
+}
+
+/// Binds one detection's columns at parameters `base + 1 ..= base + COLS`.
+fn bind_detection(
+    st: &mut rusqlite::CachedStatement<'_>,
+    base: usize,
+    sensor_id: i64,
+    received_ms: i64,
+    d: &NewDetection,
+    rows: &HashMap<&str, TrackRow>,
+) -> rusqlite::Result<()> {
+    let track_id = d
+        .track
+        .as_ref()
+        .and_then(|f| rows.get(f.key.as_str()).map(|t| t.id));
+    let (lat, lon, alt) = match d.track.as_ref() {
+        Some(f) if f.lat.is_some() && f.lon.is_some() => (f.lat, f.lon, f.alt_m),
+        _ => (None, None, None),
+    };
+    st.raw_bind_parameter(base + 1, sensor_id)?;
+    st.raw_bind_parameter(base + 2, d.seq)?;
+    st.raw_bind_parameter(base + 3, received_ms)?;
+    st.raw_bind_parameter(base + 4, d.time_ms)?;
+    st.raw_bind_parameter(base + 5, d.transport.as_str())?;
+    st.raw_bind_parameter(base + 6, track_id)?;
+    st.raw_bind_parameter(base + 7, lat)?;
+    st.raw_bind_parameter(base + 8, lon)?;
+    st.raw_bind_parameter(base + 9, alt)?;
+    st.raw_bind_parameter(base + 10, d.line.as_str())?;
+    Ok(())
+}
+
 fn ingest_tx(
     c: &Connection,
     cache: &Mutex<TrackCache>,
@@ -312,42 +373,45 @@ fn ingest_tx(
             rows.insert(&f.key, row);
         }
     }
-    let mut merges: HashMap<&str, Merge> = HashMap::new();
-    let mut stored = 0usize;
-    {
-        let mut ins = c.prepare_cached(
-            "INSERT OR IGNORE INTO detections(sensor_id, seq, received_ms, time_ms, transport, track_id, lat, lon, alt_m, line) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    // The lines not stored yet: one range read finds a replay's sequence numbers, so that the fresh lines
+    // go in with multi-row inserts (a statement per CHUNK lines instead of one per line).
+    let (lo, hi) = items.iter().fold((i64::MAX, i64::MIN), |(l, h), d| {
+        (l.min(d.seq), h.max(d.seq))
+    });
+    let mut known: HashSet<i64> = HashSet::new();
+    if lo <= hi {
+        let mut st = c.prepare_cached(
+            "SELECT seq FROM detections WHERE sensor_id = ?1 AND seq BETWEEN ?2 AND ?3",
         )?;
-        for d in items {
-            let track = d
-                .track
-                .as_ref()
-                .and_then(|f| rows.get(f.key.as_str()).map(|t| (t.id, f)));
-            let (lat, lon, alt) = match d.track.as_ref() {
-                Some(f) if f.lat.is_some() && f.lon.is_some() => (f.lat, f.lon, f.alt_m),
-                _ => (None, None, None),
-            };
-            let n = ins.execute(params![
-                sensor_id,
-                d.seq,
-                received_ms,
-                d.time_ms,
-                d.transport,
-                track.map(|t| t.0),
-                lat,
-                lon,
-                alt,
-                d.line
-            ])?;
-            if n == 1 {
-                stored += 1;
-                if let Some((_, f)) = track {
-                    merges.entry(f.key.as_str()).or_default().add(d, f);
-                }
-            }
+        let seqs = st.query_map(params![sensor_id, lo, hi], |r| r.get::<_, i64>(0))?;
+        for q in seqs {
+            known.insert(q?);
         }
     }
+    // `insert` is false for a stored seq and for the second copy of a seq within the batch.
+    let fresh: Vec<&NewDetection> = items.iter().filter(|d| known.insert(d.seq)).collect();
+    let mut merges: HashMap<&str, Merge> = HashMap::new();
+    {
+        let mut many = c.prepare_cached(&insert_sql(CHUNK))?;
+        let mut one = c.prepare_cached(&insert_sql(1))?;
+        let mut chunks = fresh.chunks_exact(CHUNK);
+        for chunk in &mut chunks {
+            for (k, d) in chunk.iter().enumerate() {
+                bind_detection(&mut many, k * COLS, sensor_id, received_ms, d, &rows)?;
+            }
+            many.raw_execute()?;
+        }
+        for d in chunks.remainder() {
+            bind_detection(&mut one, 0, sensor_id, received_ms, d, &rows)?;
+            one.raw_execute()?;
+        }
+    }
+    for d in &fresh {
+        if let Some(f) = &d.track {
+            merges.entry(f.key.as_str()).or_default().add(d, f);
+        }
+    }
+    let stored = fresh.len();
     let mut tracks = Vec::with_capacity(merges.len());
     for (key, m) in merges {
         let Some(mut row) = rows.remove(key) else {

@@ -49,11 +49,15 @@ fn a_replayed_batch_is_stored_once() {
     let overlap: Vec<_> = (4..=6).map(|i| det(i, 1_000 + i, "rid:A", None)).collect();
     let o = s.ingest(sid, "s1", 11, overlap).wait().expect("overlap");
     assert_eq!((o.stored, o.duplicates), (1, 2));
-    assert_eq!(s.detection_count().expect("count"), 6);
+    // A sequence number twice in one batch is stored once.
+    let twice = vec![det(7, 1_007, "rid:A", None), det(7, 1_007, "rid:A", None)];
+    let o = s.ingest(sid, "s1", 12, twice).wait().expect("twice");
+    assert_eq!((o.stored, o.duplicates), (1, 1));
+    assert_eq!(s.detection_count().expect("count"), 7);
     let t = s.tracks(None).expect("tracks");
     assert_eq!(t.len(), 1);
-    assert_eq!(t[0].detections, 6);
-    assert_eq!(s.sensors().expect("sensors")[0].detections_stored, 6);
+    assert_eq!(t[0].detections, 7);
+    assert_eq!(s.sensors().expect("sensors")[0].detections_stored, 7);
 }
 
 #[test]
