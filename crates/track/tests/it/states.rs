@@ -152,3 +152,53 @@ fn an_older_frame_does_not_replace_the_current_position() {
         .expect("position");
     assert_eq!(p.point.lat, 46.0);
 }
+
+#[test]
+fn restored_tracks_own_their_ids_and_macs_again_and_time_out_from_their_activity() {
+    // A tracker of a previous run knew two aircraft; their tracks come back into a new tracker.
+    let mut old = Tracker::new(cfg());
+    old.ingest(
+        &obs(1, "wifi-beacon", Some("02:00:00:00:00:01"), &[serial("A")]),
+        UnixMs(1_000),
+    );
+    old.ingest(
+        &obs(2, "ble-legacy", Some("02:00:00:00:00:02"), &[serial("B")]),
+        UnixMs(2_000),
+    );
+    let saved: Vec<_> = old.tracks().cloned().collect();
+
+    let mut t = Tracker::new(cfg());
+    // An aircraft heard before the restore keeps serial B: the restored track B loses that id.
+    t.ingest(&obs(3, "wifi-nan", None, &[serial("B")]), UnixMs(3_000));
+    let ids: Vec<_> = saved.into_iter().map(|s| t.restore(s)).collect();
+    assert_eq!(
+        ids.iter().map(|i| i.0).collect::<Vec<_>>(),
+        [2, 3],
+        "new ids after the live track"
+    );
+    assert_eq!(t.find(&serial("A")).map(|x| x.id), Some(ids[0]));
+    assert_eq!(t.find(&serial("B")).map(|x| x.id.0), Some(1));
+    assert!(!t.track(ids[1]).expect("B restored").has(&serial("B")));
+
+    // A MAC-only frame binds to the restored track through its MAC hint.
+    let ev = t.ingest(
+        &obs(4, "wifi-beacon", Some("02:00:00:00:00:01"), &[]),
+        UnixMs(4_000),
+    );
+    assert_eq!(names(&ev), [format!("updated {} point=false", ids[0])]);
+
+    // Timeouts run from each track's last activity: restored B (2 s) goes lost first, and closes first.
+    assert_eq!(
+        names(&t.tick(UnixMs(12_000))),
+        [format!("{} Active->Lost", ids[1])]
+    );
+    let closing = names(&t.tick(UnixMs(62_000)));
+    assert_eq!(
+        closing,
+        [
+            "T1 Active->Lost".to_owned(),
+            format!("{} Active->Lost", ids[0]),
+            format!("closed {} Closed", ids[1])
+        ]
+    );
+}
