@@ -268,6 +268,21 @@ mod tests {
     use std::io::{BufRead, BufReader, Read, Write};
 
     #[test]
+    fn a_bad_ca_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("ca.pem");
+        let e = Http::new("https://s", "t", Some(&missing)).unwrap_err();
+        assert!(matches!(e, UplinkError::CaCert { .. }), "{e}");
+        assert!(e.to_string().contains("ca.pem"), "{e}");
+        std::fs::write(&missing, "not a certificate").unwrap();
+        let e = Http::new("https://s", "t", Some(&missing));
+        // reqwest accepts an empty PEM bundle at parse time; what it cannot parse it refuses.
+        if let Err(e) = e {
+            assert!(e.to_string().contains("ca.pem"), "{e}");
+        }
+    }
+
+    #[test]
     fn http_dates() {
         assert_eq!(
             http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"),

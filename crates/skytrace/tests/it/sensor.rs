@@ -401,6 +401,54 @@ fn full_spool_drops_the_oldest_and_says_so() {
     assert_eq!(s["status"], "online", "{s}");
 }
 
+/// SIGTERM stops a sensor cleanly: sources stop, the spool is committed, it exits 0 and says what it left.
+#[test]
+fn sigterm_stops_the_sensor_gracefully() {
+    let Some(file) = capture_file("herlev_latency-test-YS7.pcapng") else {
+        return;
+    };
+    let mut server = Server::new();
+    server.start();
+    let spool = server.dir.path().join("spool");
+    let source = format!("pcap:{}", file.display());
+    let mut child = Command::new(BIN)
+        .args([
+            "sensor",
+            "--server",
+            &server.url(),
+            "--token",
+            &server.sensor_token,
+        ])
+        .arg("--spool-dir")
+        .arg(&spool)
+        .args(["--source", &source, "--rate", "500", "--loop"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("skytrace sensor");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.stored() < 100 {
+        assert!(Instant::now() < deadline, "nothing arrives");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let t = Instant::now();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status}");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert!(err.contains("sensor stopped"), "{err}");
+}
+
 /// A wrong token is fatal and said clearly, not retried forever.
 #[test]
 fn a_refused_token_stops_the_sensor_with_a_clear_error() {
