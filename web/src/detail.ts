@@ -123,7 +123,7 @@ function render(): void {
       ${row('Sensors (RSSI)', sensorsWithRssi(t))}
       ${row('Detections', String(t.detections))}
       ${row('First seen', fmt.time(t.first_seen))}
-      ${row('Last seen', `${fmt.time(t.last_seen)} <span class="unit">(${fmt.ago(t.last_seen)})</span>`)}
+      ${row('Last seen', `${fmt.time(t.last_seen)}${Date.now() - Date.parse(t.last_seen) < 48 * 3600_000 ? ` <span class="unit">(${fmt.ago(t.last_seen)})</span>` : ''}`)}
     </dl>
     <h3>Alerts <span class="unit">(${alerts.length})</span></h3>
     ${

@@ -48,7 +48,7 @@ export function initMap(container: HTMLElement, tileUrl: string | null): Promise
         id: 'land',
         type: 'fill',
         source: 'land',
-        paint: { 'fill-color': '#1b2a35', 'fill-opacity': tileUrl ? 0 : 1 },
+        paint: { 'fill-color': '#1f3242', 'fill-opacity': tileUrl ? 0 : 1 },
       },
       {
         id: 'borders',
@@ -87,11 +87,65 @@ async function loadBaseMap(): Promise<void> {
   try {
     const topo = (await (await fetch(countriesUrl)).json()) as Topology<{ countries: GeometryCollection; land: GeometryCollection }>;
     const countries = topo.objects.countries;
-    (map.getSource('land') as GeoJSONSource).setData(feature(topo, topo.objects.land));
+    (map.getSource('land') as GeoJSONSource).setData(rewind(unwrap(feature(topo, topo.objects.land))));
     (map.getSource('borders') as GeoJSONSource).setData(mesh(topo, countries, (a, b) => a !== b));
   } catch (e) {
     console.error('base map', e);
   }
+}
+
+/**
+ * Natural Earth cuts nothing at the antimeridian: Eurasia, Wrangel Island and Fiji jump from +180° to -180° and
+ * back, which MapLibre, drawing in the plane, reads as bands across the whole world. Such rings are made
+ * continuous (longitudes past ±180° fall on the next world copy); Antarctica, which circles the pole, is left
+ * out (it needs pole points to close and no sensor is there).
+ */
+function unwrap<T extends GeoJSON.Feature | GeoJSON.FeatureCollection>(g: T): T {
+  const ring = (r: GeoJSON.Position[]) => {
+    let shift = 0;
+    for (let i = 1; i < r.length; i++) {
+      const d = r[i]![0]! + shift - r[i - 1]![0]!;
+      if (d > 180) shift -= 360;
+      else if (d < -180) shift += 360;
+      r[i]![0]! += shift;
+    }
+  };
+  const polar = (p: GeoJSON.Position[][]) => (p[0] ?? []).some((q) => q[1]! < -80);
+  const one = (f: GeoJSON.Feature) => {
+    const geom = f.geometry;
+    if (geom.type === 'Polygon') geom.coordinates.forEach(ring);
+    else if (geom.type === 'MultiPolygon') {
+      geom.coordinates = geom.coordinates.filter((p) => !polar(p));
+      geom.coordinates.forEach((p) => p.forEach(ring));
+    }
+  };
+  if (g.type === 'FeatureCollection') g.features.forEach(one);
+  else one(g);
+  return g;
+}
+
+/**
+ * world-atlas follows d3's spherical convention (outer rings clockwise); MapLibre tiles GeoJSON in the plane and
+ * expects RFC 7946 (outer rings counter-clockwise, holes clockwise), else parts of the land fill turn inside out.
+ */
+function rewind<T extends GeoJSON.Feature | GeoJSON.FeatureCollection>(g: T): T {
+  const area = (r: GeoJSON.Position[]) => {
+    let s = 0;
+    for (let i = 0, j = r.length - 1; i < r.length; j = i++) s += (r[j]![0]! - r[i]![0]!) * (r[j]![1]! + r[i]![1]!);
+    return s / 2; // > 0 for counter-clockwise in (lon, lat)
+  };
+  const poly = (rings: GeoJSON.Position[][]) =>
+    rings.forEach((r, i) => {
+      if ((area(r) > 0) !== (i === 0)) r.reverse();
+    });
+  const one = (f: GeoJSON.Feature) => {
+    const geom = f.geometry;
+    if (geom.type === 'Polygon') poly(geom.coordinates);
+    else if (geom.type === 'MultiPolygon') geom.coordinates.forEach(poly);
+  };
+  if (g.type === 'FeatureCollection') g.features.forEach(one);
+  else one(g);
+  return g;
 }
 
 function addLiveLayers(): void {

@@ -38,8 +38,8 @@ function render(): void {
           (s) => `<li data-sensor-id="${s.id}" data-testid="sensor-item" class="sensor-item">
         <div><span class="chip ${esc(s.status)}">${esc(s.status)}</span> <b>${esc(s.name)}</b>
         ${s.software_version ? `<span class="unit">v${esc(s.software_version)}</span>` : ''}</div>
-        <div class="meta">Heartbeat ${fmt.ago(s.last_heartbeat)} · ${s.detections_stored} detections stored</div>
-        <div class="meta">${fmt.coord(s.lat, s.lon)}${s.alt_m !== null ? ` · ${fmt.m(s.alt_m)}` : ''}</div>
+        <div class="meta">${s.last_heartbeat ? `Heartbeat ${fmt.ago(s.last_heartbeat)}` : 'No heartbeat yet'} · ${s.detections_stored} detections stored</div>
+        <div class="meta">${s.lat !== null && s.lon !== null ? `${fmt.coord(s.lat, s.lon)}${s.alt_m !== null ? ` · ${fmt.m(s.alt_m)}` : ''}` : 'position not reported'}</div>
         ${s.counters ? `<div class="meta counters">${counters(s.counters)}</div>` : ''}
       </li>`,
         )

@@ -166,3 +166,47 @@ test('demo link signs in from #session= and removes the token from the address',
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 });
+
+test('zones: import a GeoJSON file, edit, delete; sensors panel', async ({ page }) => {
+  await signIn(page, USERS.operator);
+  await page.locator('#tab-zones').click();
+  const before = await page.getByTestId('zone-item').count();
+  const file = {
+    type: 'FeatureCollection',
+    features: [
+      {
+        type: 'Feature',
+        properties: { name: 'Imported square', restriction: 'restricted', lower_m: 0, upper_m: 120 },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [[[10.436, 55.354], [10.440, 55.354], [10.440, 55.357], [10.436, 55.357], [10.436, 55.354]]],
+        },
+      },
+    ],
+  };
+  await page.getByText('Import…').click();
+  await page.locator('#zone-import-format').selectOption('geojson');
+  await page.locator('#zone-import').setInputFiles({ name: 'square.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(file)) });
+  await expect(page.getByTestId('zone-item')).toHaveCount(before + 1);
+  await expect(page.getByTestId('zone-item').filter({ hasText: 'Imported square' })).toContainText('0.0 m – 120.0 m');
+
+  // Edit: rename and change the band.
+  await page.getByTestId('zone-item').filter({ hasText: 'Imported square' }).click();
+  await page.locator('input[name=name]').fill('Renamed square');
+  await page.locator('input[name=upper_m]').fill('150');
+  await shot(page, '10-zone-edit');
+  await page.getByRole('button', { name: 'Save zone' }).click();
+  await expect(page.getByTestId('zone-item').filter({ hasText: 'Renamed square' })).toContainText('150.0 m');
+
+  // Delete.
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('zone-item').filter({ hasText: 'Renamed square' }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('zone-item')).toHaveCount(before);
+
+  // Sensors: both registered sensors with their health.
+  await page.locator('#tab-sensors').click();
+  await expect(page.getByTestId('sensor-item')).toHaveCount(2);
+  await expect(page.getByTestId('sensor-item').first()).toContainText(/online|stale|offline|degraded/);
+  await shot(page, '11-sensors');
+});
