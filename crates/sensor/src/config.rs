@@ -1,6 +1,7 @@
 //! The sensor's configuration: a TOML file (`--config`), overridden by `SKYTRACE_SENSOR_*` variables and
 //! flags (the binary merges them). Every field is documented; unknown fields are refused.
 
+use crate::source::settings::{BleConfig, SdrConfig, WifiConfig};
 use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -139,6 +140,12 @@ pub struct Config {
     pub sample_rate: Option<f64>,
     /// IQ recordings: centre frequency, Hz.
     pub center_freq: Option<f64>,
+    /// `wifi:` sources: channel plan, dwell, hopping, snaplen (`[wifi]` table).
+    pub wifi: WifiConfig,
+    /// `ble:` sources: scan mode, power-on, queue (`[ble]` table).
+    pub ble: BleConfig,
+    /// `sdr:` sources: sample rate, gain, sweep, queue (`[sdr]` table).
+    pub sdr: SdrConfig,
 }
 
 impl Default for Config {
@@ -164,6 +171,9 @@ impl Default for Config {
             iq_format: None,
             sample_rate: None,
             center_freq: None,
+            wifi: WifiConfig::default(),
+            ble: BleConfig::default(),
+            sdr: SdrConfig::default(),
         }
     }
 }
@@ -317,6 +327,56 @@ mod tests {
         assert_eq!(c.sources.len(), 2);
         assert_eq!(c.spool_max_rows, Some(2_000_000));
         assert_eq!(c.status_listen.map(|a| a.port()), Some(9090));
+        use crate::source::settings::{ChannelDwell, ChannelEntry, ScanMode};
+        assert_eq!(
+            c.wifi.channels,
+            vec![
+                ChannelEntry::Number(6),
+                ChannelEntry::WithDwell(ChannelDwell {
+                    channel: 149,
+                    dwell_ms: 500
+                }),
+                ChannelEntry::Number(44)
+            ]
+        );
+        assert_eq!(c.ble.scan, ScanMode::Auto);
+        assert_eq!(c.sdr.gain_db, Some(40.0));
+        assert_eq!(c.sdr.channels_mhz, SdrConfig::default().channels_mhz);
+    }
+
+    /// The live sources' tables: absent tables and fields take the defaults, unknown keys are refused
+    /// naming the key, and a table's values are kept.
+    #[test]
+    fn live_source_tables() {
+        let base = "server = \"http://s\"\ntoken = \"t\"\nspool_dir = \"/s\"\nsources = [\"wifi:wlan0\"]\n";
+        let c = Config::from_toml(base).unwrap();
+        assert_eq!(
+            (&c.wifi, &c.ble, &c.sdr),
+            (
+                &WifiConfig::default(),
+                &BleConfig::default(),
+                &SdrConfig::default()
+            )
+        );
+        let c = Config::from_toml(&format!(
+            "{base}[wifi]\nchannels = [1, 11]\nhop = false\n[ble]\nscan = \"discovery\"\n\
+             [sdr]\ngain_db = 12.5\nqueue = 8\n"
+        ))
+        .unwrap();
+        assert_eq!(c.wifi.dwell_ms, 1000, "fields left out keep their default");
+        assert!(!c.wifi.hop);
+        assert_eq!(c.wifi.channels.len(), 2);
+        assert_eq!(c.ble.scan, crate::source::settings::ScanMode::Discovery);
+        assert_eq!((c.sdr.gain_db, c.sdr.queue), (Some(12.5), 8));
+        for (bad, key) in [
+            ("[wifi]\nchanels = [6]\n", "chanels"),
+            ("[ble]\nscan = \"sniff\"\n", "sniff"),
+            ("[sdr]\ngain = 3\n", "gain"),
+            ("[zigbee]\n", "zigbee"),
+        ] {
+            let e = Config::from_toml(&format!("{base}{bad}")).unwrap_err();
+            assert!(e.contains(key), "{bad}: {e}");
+        }
     }
 
     #[test]

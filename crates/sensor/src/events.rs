@@ -35,6 +35,8 @@ pub struct SourceCounters {
     dropped: [AtomicU64; DropReason::ALL.len()],
     finished: AtomicBool,
     last_error: Mutex<Option<String>>,
+    /// Running totals of what the source dropped itself ([`crate::source::Source::drops`]).
+    source_drops: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// A snapshot of [`SourceCounters`], as heartbeats and the status page carry it.
@@ -44,7 +46,8 @@ pub struct SourceSnapshot {
     pub detections: u64,
     pub other: u64,
     pub errors: u64,
-    /// Dropped frames by reason (`bad-fcs`, `bad-crc`, `truncated`...); reasons never seen are absent.
+    /// Dropped frames by reason (`bad-fcs`, `bad-crc`, `truncated`...), with what the source dropped
+    /// itself (`queue-full`, `bad-burst`); reasons never seen are absent.
     pub dropped: BTreeMap<&'static str, u64>,
     pub finished: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +65,7 @@ impl SourceCounters {
             dropped: Default::default(),
             finished: AtomicBool::new(false),
             last_error: Mutex::new(None),
+            source_drops: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -102,6 +106,18 @@ impl SourceCounters {
         }
     }
 
+    /// Takes the source's own drop totals (they replace the previous reading, they are not added).
+    pub fn set_source_drops(&self, drops: &[(&'static str, u64)]) {
+        if drops.is_empty() {
+            return;
+        }
+        if let Ok(mut m) = self.source_drops.lock() {
+            for &(reason, n) in drops {
+                m.insert(reason, n);
+            }
+        }
+    }
+
     pub fn finished(&self) -> bool {
         self.finished.load(Ordering::Relaxed)
     }
@@ -115,6 +131,11 @@ impl SourceCounters {
                 .map_or(0, |c| c.load(Ordering::Relaxed));
             if n > 0 {
                 dropped.insert(r.as_str(), n);
+            }
+        }
+        if let Ok(m) = self.source_drops.lock() {
+            for (&reason, &n) in m.iter().filter(|(_, &n)| n > 0) {
+                *dropped.entry(reason).or_insert(0) += n;
             }
         }
         SourceSnapshot {

@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(rest.len(), 3 * once - 5);
         let data = |i: &Item| match i {
             Item::Frame { data, .. } => data.clone(),
-            Item::Detection(_) => Vec::new(),
+            Item::Detection(_) | Item::Idle => Vec::new(),
         };
         assert_eq!(
             rest.iter().map(data).collect::<Vec<_>>(),
@@ -463,7 +463,7 @@ mod tests {
                 .iter()
                 .map(|i| match i {
                     Item::Detection(d) => d.messages.clone(),
-                    Item::Frame { .. } => Vec::new(),
+                    Item::Frame { .. } | Item::Idle => Vec::new(),
                 })
                 .collect()
         };

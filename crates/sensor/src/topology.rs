@@ -12,7 +12,9 @@
 //!
 //! Shutdown (SIGINT, SIGTERM, or every source finished and everything acknowledged): sources stop at their
 //! next item, the writer commits what reached the channel, the uplink stops at its next batch, a last
-//! heartbeat goes out. A source blocked in a device read is not waited for longer than a second.
+//! heartbeat goes out. Live sources return [`Item::Idle`] at least every [`crate::source::POLL`] when
+//! nothing arrives, so a silent source sees the stop too; one blocked anyway is not waited for longer
+//! than a second.
 
 use crate::config::{Config, SourceSpec};
 use crate::events::{Event, SourceCounters};
@@ -110,15 +112,15 @@ pub fn open_source(
             )?))
         }
         #[cfg(feature = "wifi")]
-        SourceSpec::Wifi(iface) => crate::source::wifi::open(iface, &Default::default()),
+        SourceSpec::Wifi(iface) => crate::source::wifi::open(iface, &cfg.wifi),
         #[cfg(not(feature = "wifi"))]
         SourceSpec::Wifi(_) => Err(missing(spec, "wifi")),
         #[cfg(feature = "ble")]
-        SourceSpec::Ble(adapter) => crate::source::ble::open(adapter, &Default::default()),
+        SourceSpec::Ble(adapter) => crate::source::ble::open(adapter, &cfg.ble),
         #[cfg(not(feature = "ble"))]
         SourceSpec::Ble(_) => Err(missing(spec, "ble")),
         #[cfg(feature = "sdr")]
-        SourceSpec::Sdr(args) => crate::source::sdr::open(args, &Default::default()),
+        SourceSpec::Sdr(args) => crate::source::sdr::open(args, &cfg.sdr),
         #[cfg(not(feature = "sdr"))]
         SourceSpec::Sdr(_) => Err(missing(spec, "sdr")),
     }
@@ -159,8 +161,16 @@ fn source_loop(mut src: Box<dyn Source>, t: &SourceTask) {
         (t.index, t.replay, &*t.counters, &t.opts, &t.out, &*t.stop);
     let mut items = t.skip;
     let mut scratch: Vec<capture::Detection> = Vec::new();
+    // Drops inside the source (adapter queues, failed bursts) are read into the counters this often.
+    const DROPS_EVERY: Duration = Duration::from_millis(250);
+    let mut drops_read = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if drops_read.elapsed() >= DROPS_EVERY {
+            counters.set_source_drops(&src.drops());
+            drops_read = Instant::now();
+        }
         let item = match src.next() {
+            Ok(Some(Item::Idle)) => continue,
             Ok(Some(i)) => i,
             Ok(None) => break,
             Err(e) => {
@@ -189,6 +199,7 @@ fn source_loop(mut src: Box<dyn Source>, t: &SourceTask) {
                 counters.emit(Event::Detections(1));
                 scratch.push(d);
             }
+            Item::Idle => {}
         }
         if scratch.is_empty() {
             continue;
@@ -205,6 +216,7 @@ fn source_loop(mut src: Box<dyn Source>, t: &SourceTask) {
             break;
         }
     }
+    counters.set_source_drops(&src.drops());
     counters.emit(Event::Finished);
 }
 
@@ -503,6 +515,71 @@ mod tests {
             source_names(&specs),
             ["pcap:a", "wifi:wlan0", "pcap:a#2", "pcap:a#3"]
         );
+    }
+
+    /// A live source on a quiet channel: `Idle` every 10 ms, and drops counted inside it.
+    struct Quiet {
+        dropped: Arc<std::sync::atomic::AtomicU64>,
+    }
+
+    impl Source for Quiet {
+        fn name(&self) -> &str {
+            "quiet"
+        }
+        fn next(&mut self) -> Result<Option<Item>, SourceError> {
+            std::thread::sleep(Duration::from_millis(10));
+            Ok(Some(Item::Idle))
+        }
+        fn drops(&self) -> Vec<(&'static str, u64)> {
+            vec![("queue-full", self.dropped.load(Ordering::Relaxed))]
+        }
+    }
+
+    /// A silent source stops with the pipeline, Idle counts as nothing, and the drops it counted reach
+    /// the source's counters (while it runs and at the end).
+    #[test]
+    fn a_silent_source_stops_and_its_drops_are_counted() {
+        let dropped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counters = Arc::new(SourceCounters::new("quiet".into()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::sync_channel(4);
+        let task = SourceTask {
+            index: 0,
+            replay: false,
+            skip: 0,
+            counters: counters.clone(),
+            opts: contract::Options::default(),
+            out: tx,
+            stop: stop.clone(),
+        };
+        let src = Box::new(Quiet {
+            dropped: dropped.clone(),
+        });
+        let thread = std::thread::spawn(move || source_loop(src, &task));
+        dropped.store(7, Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while counters.snapshot().dropped.get("queue-full") != Some(&7) {
+            assert!(Instant::now() < deadline, "{:?}", counters.snapshot());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        dropped.store(9, Ordering::Relaxed);
+        let asked = Instant::now();
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap();
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            asked.elapsed()
+        );
+        let s = counters.snapshot();
+        assert!(s.finished);
+        assert_eq!(
+            (s.frames, s.detections, s.other),
+            (0, 0, 0),
+            "Idle is no frame"
+        );
+        assert_eq!(s.dropped.get("queue-full"), Some(&9), "totals, not sums");
+        assert!(rx.try_recv().is_err(), "nothing spooled");
     }
 
     #[test]

@@ -19,47 +19,14 @@
 //! reach [`Source::next`] through a bounded queue (full: the report is dropped and counted, never
 //! blocking D-Bus).
 
+pub use super::settings::{BleConfig, ScanMode};
 use super::{Item, Source, SourceError};
-use serde::Deserialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use wire::ble::{
     emit_odid_ad, Address, AdvMode, ExtAdvRepr, ExtHeader, LegacyAdvRepr, PduType, ODID_APP_CODE,
 };
-
-/// How a BLE source scans.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BleConfig {
-    /// `auto` (the passive advertisement monitor when BlueZ offers it, else active discovery),
-    /// `monitor` (passive only; an error when BlueZ lacks it) or `discovery` (active). Default `auto`.
-    pub scan: ScanMode,
-    /// Power the adapter on when it is off. Default true.
-    pub power_on: bool,
-    /// Reports queued between the BlueZ thread and the pipeline; when full, reports are dropped and
-    /// counted. Default 4096.
-    pub queue: usize,
-}
-
-/// See [`BleConfig::scan`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ScanMode {
-    Auto,
-    Monitor,
-    Discovery,
-}
-
-impl Default for BleConfig {
-    fn default() -> Self {
-        BleConfig {
-            scan: ScanMode::Auto,
-            power_on: true,
-            queue: 4096,
-        }
-    }
-}
 
 /// One advertisement report as BlueZ gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,11 +143,19 @@ impl Source for BleSource {
     }
 
     fn next(&mut self) -> Result<Option<Item>, SourceError> {
-        match self.rx.recv() {
+        match self.rx.recv_timeout(super::POLL) {
             Ok(Ok(item)) => Ok(Some(item)),
             Ok(Err(e)) => Err(e),
-            Err(mpsc::RecvError) => Err(fatal(&self.name, "the BlueZ scan thread ended".into())),
+            // Nothing advertised: back to the pipeline, which may be stopping.
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(Some(Item::Idle)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(fatal(&self.name, "the BlueZ scan thread ended".into()))
+            }
         }
+    }
+
+    fn drops(&self) -> Vec<(&'static str, u64)> {
+        vec![("queue-full", self.dropped())]
     }
 }
 

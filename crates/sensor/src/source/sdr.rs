@@ -18,43 +18,11 @@
 //! hold_ms = 10000
 //! ```
 
+pub use super::settings::SdrConfig;
 use super::{Item, Source, SourceError};
 use dsp::rx::{Burst, Outcome};
-use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
-
-/// How an SDR source drives the radio.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SdrConfig {
-    /// Sample rate in Hz; at least 10e6 (the OcuSync band is 9 MHz wide). Default 20e6.
-    pub sample_rate: f64,
-    /// Overall receive gain in dB; absent for the radio's automatic gain.
-    pub gain_db: Option<f64>,
-    /// Centre frequencies to sweep, MHz. Default: `dsp::sweep::DRONEID_CHANNELS_MHZ`.
-    pub channels_mhz: Vec<f64>,
-    /// Time on a channel where nothing is heard, ms. Default 1300 (two DroneID burst periods).
-    pub dwell_ms: u64,
-    /// Time kept on a channel after a burst is heard there, ms (extended by each burst). Default 10000.
-    pub hold_ms: u64,
-    /// Detections queued between the radio thread and the pipeline; when full, detections are dropped
-    /// and counted. Default 1024.
-    pub queue: usize,
-}
-
-impl Default for SdrConfig {
-    fn default() -> Self {
-        SdrConfig {
-            sample_rate: 20e6,
-            gain_db: None,
-            channels_mhz: dsp::sweep::DRONEID_CHANNELS_MHZ.to_vec(),
-            dwell_ms: 1300,
-            hold_ms: 10_000,
-            queue: 1024,
-        }
-    }
-}
 
 impl SdrConfig {
     /// The `dsp::soapy` configuration for device arguments `args`.
@@ -180,12 +148,22 @@ impl Source for SdrSource {
     }
 
     fn next(&mut self) -> Result<Option<Item>, SourceError> {
-        match self.rx.recv() {
+        match self.rx.recv_timeout(super::POLL) {
             Ok(Ok(item)) => Ok(Some(item)),
             Ok(Err(e)) => Err(e),
+            // No burst decoded meanwhile: back to the pipeline, which may be stopping.
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(Some(Item::Idle)),
             // The producer returned without error: the stream ended.
-            Err(mpsc::RecvError) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Ok(None),
         }
+    }
+
+    fn drops(&self) -> Vec<(&'static str, u64)> {
+        let c = &self.counters;
+        vec![
+            ("bad-burst", c.dropped_bursts.load(Ordering::Relaxed)),
+            ("queue-full", c.dropped_queue_full.load(Ordering::Relaxed)),
+        ]
     }
 }
 

@@ -17,66 +17,14 @@
 pub mod nl80211;
 pub mod plan;
 
+pub use super::settings::{ChannelDwell, ChannelEntry, WifiConfig};
 use super::{Item, Source, SourceError};
-use plan::{Channel, HopSchedule, REMOTE_ID_CHANNELS};
-use serde::Deserialize;
+use plan::{Channel, HopSchedule};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// `LINKTYPE_IEEE802_11_RADIOTAP`.
 pub const DLT_RADIOTAP: i32 = 127;
-
-/// How a Wi-Fi source listens.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WifiConfig {
-    /// Channels to listen on, in order: 802.11 channel numbers (1–14, 32–177), each alone or as
-    /// `{ channel = N, dwell_ms = T }` with its own dwell. Default: the Remote ID channels 6 and 149.
-    pub channels: Vec<ChannelEntry>,
-    /// Time on each channel without its own `dwell_ms`, in milliseconds. Default 1000: F3411 sends
-    /// Location at 1 Hz at least, so one dwell hears one from every compliant transmitter there.
-    pub dwell_ms: u64,
-    /// Change channels (through nl80211). `false` leaves the interface on whatever channel it is set
-    /// to, for setups where another tool owns the radio. Default true.
-    pub hop: bool,
-    /// Bytes kept of each frame (libpcap snaplen). Default 4096: a beacon with a full Message Pack is
-    /// under 400 bytes, radiotap included.
-    pub snaplen: i32,
-}
-
-/// One entry of [`WifiConfig::channels`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-pub enum ChannelEntry {
-    /// A channel number, listened on for the default dwell.
-    Number(u16),
-    /// A channel with its own dwell.
-    WithDwell(ChannelDwell),
-}
-
-/// A channel with its own dwell time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChannelDwell {
-    /// 802.11 channel number.
-    pub channel: u16,
-    /// Time on this channel, in milliseconds.
-    pub dwell_ms: u64,
-}
-
-impl Default for WifiConfig {
-    fn default() -> Self {
-        WifiConfig {
-            channels: REMOTE_ID_CHANNELS
-                .iter()
-                .map(|&c| ChannelEntry::Number(c))
-                .collect(),
-            dwell_ms: 1000,
-            hop: true,
-            snaplen: 4096,
-        }
-    }
-}
 
 impl WifiConfig {
     /// The hop schedule of this configuration.
@@ -118,10 +66,33 @@ impl Tuner for nl80211::Nl80211Tuner {
     }
 }
 
+/// What [`WifiSource`] needs of a libpcap handle: `pcap::Capture` of a live device or of a file, or a
+/// test double (a silent device whose reads time out).
+pub trait Handle: Send {
+    /// The capture's data link type.
+    fn datalink(&self) -> pcap::Linktype;
+    /// The next packet; `Err(pcap::Error::TimeoutExpired)` when the read timeout passed without one.
+    ///
+    /// # Errors
+    ///
+    /// As `pcap::Capture::next_packet`.
+    fn next_packet(&mut self) -> Result<pcap::Packet<'_>, pcap::Error>;
+}
+
+impl<T: pcap::Activated + ?Sized> Handle for pcap::Capture<T> {
+    fn datalink(&self) -> pcap::Linktype {
+        self.get_datalink()
+    }
+
+    fn next_packet(&mut self) -> Result<pcap::Packet<'_>, pcap::Error> {
+        pcap::Capture::next_packet(self)
+    }
+}
+
 /// A radiotap capture as a [`Source`], generic over the libpcap handle (a live device or a file).
-pub struct WifiSource<T: pcap::Activated + ?Sized> {
+pub struct WifiSource<H: Handle> {
     name: String,
-    capture: pcap::Capture<T>,
+    capture: H,
     /// Timestamps are nanoseconds (the handle was opened with nanosecond precision) or microseconds.
     nanos: bool,
     hopping: Option<(HopSchedule, Box<dyn Tuner>)>,
@@ -131,7 +102,7 @@ pub struct WifiSource<T: pcap::Activated + ?Sized> {
     pub tune_errors: u64,
 }
 
-impl<T: pcap::Activated + ?Sized> WifiSource<T> {
+impl<H: Handle> WifiSource<H> {
     /// Wraps an opened capture. `nanos` says whether it was opened with `pcap::Precision::Nano`. With
     /// `hopping`, the first channel is tuned at the first [`Source::next`].
     ///
@@ -141,12 +112,12 @@ impl<T: pcap::Activated + ?Sized> WifiSource<T> {
     /// mode.
     pub fn new(
         name: impl Into<String>,
-        capture: pcap::Capture<T>,
+        capture: H,
         nanos: bool,
         hopping: Option<(HopSchedule, Box<dyn Tuner>)>,
     ) -> Result<Self, SourceError> {
         let name = name.into();
-        let link = capture.get_datalink();
+        let link = capture.datalink();
         if link.0 != DLT_RADIOTAP {
             let iface = name.strip_prefix("wifi:").unwrap_or(&name);
             let link_name = link.get_name().unwrap_or_else(|_| "unknown".into());
@@ -194,35 +165,34 @@ impl<T: pcap::Activated + ?Sized> WifiSource<T> {
     }
 }
 
-impl<T: pcap::Activated + ?Sized> Source for WifiSource<T> {
+impl<H: Handle> Source for WifiSource<H> {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn next(&mut self) -> Result<Option<Item>, SourceError> {
-        loop {
-            self.hop()?;
-            match self.capture.next_packet() {
-                Ok(p) => {
-                    let ts = p.header.ts;
-                    // time_t and suseconds_t are 32-bit on some targets (32-bit ARM field boxes).
-                    #[allow(clippy::unnecessary_cast)]
-                    let (sec, frac_units) = (ts.tv_sec as i64, ts.tv_usec as i64);
-                    let frac = if self.nanos { 1 } else { 1000 };
-                    let time = sec
-                        .saturating_mul(1_000_000_000)
-                        .saturating_add(frac_units.saturating_mul(frac));
-                    return Ok(Some(Item::Frame {
-                        link: capture::LinkType::Radiotap,
-                        time,
-                        data: p.data.to_vec(),
-                    }));
-                }
-                // The read timeout bounds how late a hop can be; nothing was heard meanwhile.
-                Err(pcap::Error::TimeoutExpired) => continue,
-                Err(pcap::Error::NoMorePackets) => return Ok(None),
-                Err(e) => return Err(fatal(&self.name, format!("capture: {e}"))),
+        self.hop()?;
+        match self.capture.next_packet() {
+            Ok(p) => {
+                let ts = p.header.ts;
+                // time_t and suseconds_t are 32-bit on some targets (32-bit ARM field boxes).
+                #[allow(clippy::unnecessary_cast)]
+                let (sec, frac_units) = (ts.tv_sec as i64, ts.tv_usec as i64);
+                let frac = if self.nanos { 1 } else { 1000 };
+                let time = sec
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(frac_units.saturating_mul(frac));
+                Ok(Some(Item::Frame {
+                    link: capture::LinkType::Radiotap,
+                    time,
+                    data: p.data.to_vec(),
+                }))
             }
+            // Nothing heard within the read timeout: hand control back (the pipeline may be
+            // stopping); the next call hops if a hop is due. The timeout also bounds how late a hop is.
+            Err(pcap::Error::TimeoutExpired) => Ok(Some(Item::Idle)),
+            Err(pcap::Error::NoMorePackets) => Ok(None),
+            Err(e) => Err(fatal(&self.name, format!("capture: {e}"))),
         }
     }
 }
@@ -243,7 +213,8 @@ fn not_fatal(name: &str, message: String) -> SourceError {
     }
 }
 
-/// libpcap read timeout: the longest a channel hop can be late when no frame arrives.
+/// libpcap read timeout: the longest a channel hop can be late, and a silent interface's `next` takes
+/// to return [`Item::Idle`] (well under [`super::POLL`]).
 const READ_TIMEOUT_MS: i32 = 20;
 
 /// Opens monitor-mode capture on `iface`, named `wifi:IFACE`.

@@ -63,8 +63,10 @@ fn a_recording_through_the_source_gives_the_detections_of_the_file_decoder() {
     let mut got = Vec::new();
     let mut last_frame = 0;
     while let Some(item) = src.next().unwrap() {
-        let Item::Detection(d) = item else {
-            panic!("an SDR source yields detections")
+        let d = match item {
+            Item::Detection(d) => d,
+            Item::Idle => continue,
+            Item::Frame { .. } => panic!("an SDR source yields detections"),
         };
         assert_eq!(d.transport, capture::Transport::DjiOcusync);
         assert!(d.time > 1_600_000_000_000_000_000);
@@ -124,6 +126,56 @@ fn dropping_the_source_stops_the_radio_loop() {
     done_rx
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("the radio loop saw keep_going() == false");
+}
+
+/// Bursts that fail their checks and detections that found the queue full reach the pipeline through
+/// `Source::drops`.
+#[test]
+fn drops_inside_the_source_are_reported() {
+    let Some(path) = testdata::file("ocusync", "mavic_air_2.sigmf-data") else {
+        return;
+    };
+    let bursts = dsp::rx::decode_file(&path, &Default::default()).unwrap();
+    let good = bursts
+        .iter()
+        .filter(|b| matches!(burst_outcome(0.0, b, 0, 1), BurstOutcome::Detection(_)))
+        .count();
+    assert!(good >= 2, "the queue of one must overflow");
+    // Nobody reads until the radio thread has heard every burst: a queue of one keeps one detection.
+    let mut src = spawn("sdr:q", 1, file_producer(path)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while (src.counters().bursts.load(Ordering::Relaxed) as usize) < bursts.len() {
+        assert!(std::time::Instant::now() < deadline, "the producer stalled");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut got = 0;
+    while let Some(item) = src.next().unwrap() {
+        got += usize::from(matches!(item, Item::Detection(_)));
+    }
+    assert_eq!(got, 1);
+    assert_eq!(
+        src.drops(),
+        vec![
+            ("bad-burst", (bursts.len() - good) as u64),
+            ("queue-full", (good - 1) as u64)
+        ]
+    );
+}
+
+/// A radio that hears nothing does not hold `next`: the pipeline gets `Idle` within the poll interval.
+#[test]
+fn a_silent_radio_returns_idle() {
+    let producer: Producer = Box::new(move |keep_going, _| {
+        while keep_going() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        Ok(())
+    });
+    let mut src = spawn("sdr:quiet", 4, producer).unwrap();
+    let t = std::time::Instant::now();
+    assert!(matches!(src.next(), Ok(Some(Item::Idle))));
+    assert!(t.elapsed() < crate::source::POLL * 5, "{:?}", t.elapsed());
+    assert_eq!(src.drops(), vec![("bad-burst", 0), ("queue-full", 0)]);
 }
 
 #[test]

@@ -52,8 +52,9 @@ pub fn freq_channel(freq_mhz: u32) -> Option<u16> {
 }
 
 /// The Remote ID channels: 6 (2437 MHz), where F3411 Wi-Fi Beacon and NAN transmitters on 2.4 GHz
-/// broadcast, and 149 (5745 MHz), the 5 GHz NAN/beacon channel.
-pub const REMOTE_ID_CHANNELS: [u16; 2] = [6, 149];
+/// broadcast, and 149 (5745 MHz), the 5 GHz NAN/beacon channel. Defined with the configuration types,
+/// which every build compiles.
+pub use crate::source::settings::REMOTE_ID_CHANNELS;
 
 /// The round-robin hop schedule over a channel plan: each channel for its dwell, then the next, wrapping.
 #[derive(Debug, Clone)]

@@ -28,7 +28,7 @@ impl Tuner for FailingTuner {
 fn file_source(
     path: &Path,
     hopping: Option<(HopSchedule, Box<dyn Tuner>)>,
-) -> WifiSource<pcap::Offline> {
+) -> WifiSource<pcap::Capture<pcap::Offline>> {
     let cap = pcap::Capture::from_file_with_precision(path, pcap::Precision::Nano)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     WifiSource::new(format!("wifi:{}", path.display()), cap, true, hopping)
@@ -46,6 +46,7 @@ fn decode_items(src: &mut dyn Source) -> (usize, Vec<capture::Detection>) {
                 capture::decode_frame(link, time, frames as u64, &data, &mut out);
             }
             Item::Detection(d) => panic!("a Wi-Fi source yields frames, got {d:?}"),
+            Item::Idle => panic!("a file handle never times out"),
         }
     }
     (frames, out)
@@ -251,4 +252,53 @@ fn permission_errors_say_which_capabilities() {
         m,
         "wlan0: libpcap cannot open it: libpcap error: wlan0: No such device exists"
     );
+}
+
+/// A monitor-mode handle on a quiet channel: every read times out, as libpcap's read timeout does.
+struct SilentHandle {
+    reads: u64,
+}
+
+impl Handle for SilentHandle {
+    fn datalink(&self) -> pcap::Linktype {
+        pcap::Linktype(DLT_RADIOTAP)
+    }
+
+    fn next_packet(&mut self) -> Result<pcap::Packet<'_>, pcap::Error> {
+        self.reads += 1;
+        Err(pcap::Error::TimeoutExpired)
+    }
+}
+
+/// A silent interface does not hold `next` (the pipeline can stop it), and hopping goes on meanwhile.
+#[test]
+fn a_silent_interface_returns_idle_and_keeps_hopping() {
+    let tuned = Arc::new(Mutex::new(Vec::new()));
+    let cfg = WifiConfig {
+        channels: vec![ChannelEntry::Number(6), ChannelEntry::Number(149)],
+        dwell_ms: 20,
+        ..WifiConfig::default()
+    };
+    let hopping = Some((
+        cfg.schedule().unwrap(),
+        Box::new(RecordingTuner(tuned.clone())) as Box<dyn Tuner>,
+    ));
+    let mut src = WifiSource::new("wifi:quiet0", SilentHandle { reads: 0 }, true, hopping).unwrap();
+    let started = Instant::now();
+    let mut idles = 0;
+    while started.elapsed() < Duration::from_millis(150) {
+        match src.next() {
+            Ok(Some(Item::Idle)) => idles += 1,
+            other => panic!("a silent handle gives Idle, got {other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(idles >= 10, "{idles}");
+    assert_eq!(
+        src.capture.reads, idles,
+        "one read per call: next never waits twice"
+    );
+    let tuned = tuned.lock().unwrap().clone();
+    assert!(tuned.len() >= 3, "hops while nothing is heard: {tuned:?}");
+    assert!(tuned.starts_with(&[6, 149, 6]), "{tuned:?}");
 }
