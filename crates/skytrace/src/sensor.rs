@@ -72,6 +72,60 @@ pub struct Args {
     /// IQ replays: centre frequency, Hz.
     #[arg(long, value_name = "HZ", help_heading = "Replays")]
     center_freq: Option<f64>,
+    /// wifi: sources: channels to hop over, in order [default: 6,149].
+    #[arg(
+        long,
+        value_name = "N,N...",
+        value_delimiter = ',',
+        env = "SKYTRACE_SENSOR_WIFI_CHANNELS",
+        help_heading = "Live sources"
+    )]
+    wifi_channels: Option<Vec<u16>>,
+    /// wifi: sources: time on each channel, ms (channels of the file with their own dwell keep it)
+    /// [default: 1000].
+    #[arg(
+        long,
+        value_name = "MS",
+        env = "SKYTRACE_SENSOR_WIFI_DWELL_MS",
+        help_heading = "Live sources"
+    )]
+    wifi_dwell_ms: Option<u64>,
+    /// wifi: sources: never change the channel (another tool owns the radio).
+    #[arg(long, help_heading = "Live sources")]
+    wifi_no_hop: bool,
+    /// ble: sources: auto, monitor (passive only) or discovery (active) [default: auto].
+    #[arg(
+        long,
+        value_name = "MODE",
+        env = "SKYTRACE_SENSOR_BLE_SCAN",
+        help_heading = "Live sources"
+    )]
+    ble_scan: Option<sensor::source::settings::ScanMode>,
+    /// sdr: sources: receive gain, dB [default: the radio's automatic gain].
+    #[arg(
+        long,
+        value_name = "DB",
+        env = "SKYTRACE_SENSOR_SDR_GAIN_DB",
+        help_heading = "Live sources"
+    )]
+    sdr_gain_db: Option<f64>,
+    /// sdr: sources: sample rate, Hz [default: 20e6].
+    #[arg(
+        long,
+        value_name = "HZ",
+        env = "SKYTRACE_SENSOR_SDR_SAMPLE_RATE",
+        help_heading = "Live sources"
+    )]
+    sdr_sample_rate: Option<f64>,
+    /// sdr: sources: centre frequencies to sweep, MHz [default: the DroneID channel list].
+    #[arg(
+        long,
+        value_name = "MHZ,MHZ...",
+        value_delimiter = ',',
+        env = "SKYTRACE_SENSOR_SDR_CHANNELS_MHZ",
+        help_heading = "Live sources"
+    )]
+    sdr_channels_mhz: Option<Vec<f64>>,
     /// Most detections per uplink batch [default: 1000].
     #[arg(
         long,
@@ -172,6 +226,18 @@ pub fn config(args: Args) -> Result<sensor::Config> {
              rate => c.replay.rate, loops => c.replay.loops, iq_format => c.iq_format,
              sample_rate => c.sample_rate, center_freq => c.center_freq, lat => c.lat, lon => c.lon,
              alt => c.alt_m, gpsd => c.gpsd, status_listen => c.status_listen);
+    if let Some(chs) = args.wifi_channels {
+        c.wifi.channels = chs
+            .into_iter()
+            .map(sensor::source::settings::ChannelEntry::Number)
+            .collect();
+    }
+    set_opt!(sdr_gain_db => c.sdr.gain_db);
+    set!(wifi_dwell_ms => c.wifi.dwell_ms, ble_scan => c.ble.scan,
+         sdr_sample_rate => c.sdr.sample_rate, sdr_channels_mhz => c.sdr.channels_mhz);
+    if args.wifi_no_hop {
+        c.wifi.hop = false;
+    }
     if !args.sources.is_empty() {
         c.sources = args.sources;
     }
@@ -259,5 +325,86 @@ mod tests {
         let cli = Cli::try_parse_from(["x", "--config", f]).unwrap();
         let e = format!("{:#}", config(cli.args).unwrap_err());
         assert!(e.contains("sensor.toml") && e.contains("sever"), "{e}");
+    }
+
+    /// The live sources' tables: flags replace what they name, the file keeps the rest.
+    #[test]
+    fn live_source_flags_override_the_tables() {
+        use sensor::source::settings::{ChannelDwell, ChannelEntry, ScanMode};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sensor.toml");
+        std::fs::write(
+            &file,
+            "[wifi]\nchannels = [1, { channel = 149, dwell_ms = 250 }]\ndwell_ms = 400\nsnaplen = 512\n\
+             [ble]\nscan = \"monitor\"\nqueue = 16\n[sdr]\ngain_db = 10.0\nqueue = 8\n",
+        )
+        .unwrap();
+        let f = file.to_str().unwrap();
+        let c = config(Cli::try_parse_from(["x", "--config", f]).unwrap().args).unwrap();
+        assert_eq!(
+            c.wifi.channels,
+            [
+                ChannelEntry::Number(1),
+                ChannelEntry::WithDwell(ChannelDwell {
+                    channel: 149,
+                    dwell_ms: 250
+                })
+            ]
+        );
+        assert_eq!(
+            (c.wifi.dwell_ms, c.wifi.snaplen, c.wifi.hop),
+            (400, 512, true)
+        );
+        assert_eq!((c.ble.scan, c.ble.queue), (ScanMode::Monitor, 16));
+        assert_eq!((c.sdr.gain_db, c.sdr.queue), (Some(10.0), 8));
+
+        let cli = Cli::try_parse_from([
+            "x",
+            "--config",
+            f,
+            "--wifi-channels",
+            "6,149,44",
+            "--wifi-dwell-ms",
+            "700",
+            "--wifi-no-hop",
+            "--ble-scan",
+            "discovery",
+            "--sdr-gain-db",
+            "32.5",
+            "--sdr-sample-rate",
+            "15.36e6",
+            "--sdr-channels-mhz",
+            "2414.5,2429.5",
+        ])
+        .unwrap();
+        let c = config(cli.args).unwrap();
+        assert_eq!(
+            c.wifi.channels,
+            [6, 149, 44].map(ChannelEntry::Number),
+            "the flag's list replaces the file's"
+        );
+        assert_eq!(
+            (c.wifi.dwell_ms, c.wifi.snaplen, c.wifi.hop),
+            (700, 512, false)
+        );
+        assert_eq!((c.ble.scan, c.ble.queue), (ScanMode::Discovery, 16));
+        assert_eq!(
+            (c.sdr.gain_db, c.sdr.sample_rate, c.sdr.queue),
+            (Some(32.5), 15.36e6, 8)
+        );
+        assert_eq!(c.sdr.channels_mhz, [2414.5, 2429.5]);
+
+        let e = Cli::try_parse_from(["x", "--ble-scan", "sniff"])
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("expected auto, monitor or discovery"),
+            "{e}"
+        );
+        let e = Cli::try_parse_from(["x", "--wifi-channels", "6,x"])
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("--wifi-channels"), "{e}");
     }
 }

@@ -84,6 +84,19 @@ pub enum ScanMode {
     Discovery,
 }
 
+impl std::str::FromStr for ScanMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ScanMode, String> {
+        match s {
+            "auto" => Ok(ScanMode::Auto),
+            "monitor" => Ok(ScanMode::Monitor),
+            "discovery" => Ok(ScanMode::Discovery),
+            _ => Err(format!("{s:?}: expected auto, monitor or discovery")),
+        }
+    }
+}
+
 impl Default for BleConfig {
     fn default() -> Self {
         BleConfig {
