@@ -12,6 +12,11 @@
 //! Every request loop is bounded in time and the program stops by itself.
 
 use serde_json::json;
+
+/// The same allocator as the `skytrace` binary (mimalloc, also behind SQLite's malloc), so that the figures
+/// are the shipped server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -11,6 +11,11 @@ mod serve;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc, with malloc/free overridden so that SQLite's allocations go through it too: the C allocator was a
+/// third of the server's write path (docs/PERFORMANCE.md, "Server ingest").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Open, vendor-neutral drone detection: decode Remote ID (ASTM F3411 / ASD-STAN over Wi-Fi Beacon, Wi-Fi NAN,
 /// Bluetooth 4 and 5), DJI DroneID (Wi-Fi and OcuSync) and the French beacon from captures and radios.
 ///
