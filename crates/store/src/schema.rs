@@ -129,6 +129,12 @@ DROP INDEX tracks_last_seen;
 ALTER TABLE zones ADD COLUMN format TEXT NOT NULL DEFAULT 'geojson';
 ALTER TABLE zones ADD COLUMN source TEXT;
 "#,
+    // 5: everything else the tracker knows of a track (velocity, altitudes, pilot kind, model, UA type,
+    // operator ID, self-ID, auth pages, reported time, per-sensor RSSI), as one JSON object
+    // ([`crate::TrackDetail`]): shown by the API and given back to the tracker on restart.
+    r#"
+ALTER TABLE tracks ADD COLUMN detail TEXT NOT NULL DEFAULT '{}';
+"#,
 ];
 
 /// The version this build of the code expects.

@@ -1,5 +1,6 @@
 //! Store integration tests, each on a fresh database in a temporary directory.
 
+mod detail;
 mod ingest;
 
 use store::{schema, Role, Store, TokenKind};
