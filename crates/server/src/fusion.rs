@@ -17,12 +17,12 @@
 use crate::ApiError;
 use contract::{DetectionLine, Message};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use store::{NewAlert, TrackFacts, TrackRow};
+use store::{NewAlert, SensorSeenRow, TrackDetail, TrackFacts, TrackRow};
 use track::zones::ZoneIndex;
 use track::{
     AlertConfig, AlertEngine, AuthPage, HeightRef, Identity, LatLon, LinkLayer, Mac, Observation,
     PilotKind, PilotPosition, Position, ReportedTime, SensorId, SensorSeen, Track, TrackEvent,
-    TrackId, TrackState, Tracker, TrackerConfig, Transport, UaType, UnixMs,
+    TrackId, TrackState, Tracker, TrackerConfig, Transport, UaType, UnixMs, Velocity,
 };
 
 /// The settings keys of the alert lists (JSON arrays of `kind:value` strings).
@@ -113,8 +113,127 @@ pub fn parse_mac_text(s: &str) -> Option<(LinkLayer, Mac)> {
     Some((link, mac.parse().ok()?))
 }
 
-/// Rebuilds a tracker track from its stored row (see [`Fusion::restore`]). Per-transport and per-sensor
-/// counts and RSSI are not stored and start again from zero.
+/// UA type names, index = F3411 code (the stored and API form).
+const UA_TYPES: [&str; 16] = [
+    "none",
+    "aeroplane",
+    "rotorcraft",
+    "gyroplane",
+    "hybrid-lift",
+    "ornithopter",
+    "glider",
+    "kite",
+    "free-balloon",
+    "captive-balloon",
+    "airship",
+    "free-fall",
+    "rocket",
+    "tethered-powered",
+    "ground-obstacle",
+    "other",
+];
+
+/// The stored and API name of a UA type (`unknown-<code>` outside the F3411 table).
+pub fn ua_type_name(t: UaType) -> String {
+    let code = match t {
+        UaType::None => 0,
+        UaType::Aeroplane => 1,
+        UaType::Rotorcraft => 2,
+        UaType::Gyroplane => 3,
+        UaType::HybridLift => 4,
+        UaType::Ornithopter => 5,
+        UaType::Glider => 6,
+        UaType::Kite => 7,
+        UaType::FreeBalloon => 8,
+        UaType::CaptiveBalloon => 9,
+        UaType::Airship => 10,
+        UaType::FreeFall => 11,
+        UaType::Rocket => 12,
+        UaType::TetheredPowered => 13,
+        UaType::GroundObstacle => 14,
+        UaType::Other => 15,
+        UaType::Unknown(c) => return format!("unknown-{c}"),
+    };
+    UA_TYPES[code].to_owned()
+}
+
+fn parse_ua_type(s: &str) -> Option<UaType> {
+    if let Some(i) = UA_TYPES.iter().position(|n| *n == s) {
+        return u8::try_from(i).ok().map(UaType::from_code);
+    }
+    s.strip_prefix("unknown-")?
+        .parse()
+        .ok()
+        .map(UaType::from_code)
+}
+
+/// The stored and API name of a pilot position kind: `takeoff`, `live`, `fixed`, `unknown-<code>`.
+pub fn pilot_kind_name(k: PilotKind) -> String {
+    match k {
+        PilotKind::Takeoff => "takeoff".into(),
+        PilotKind::Live => "live".into(),
+        PilotKind::Fixed => "fixed".into(),
+        PilotKind::Unknown(c) => format!("unknown-{c}"),
+    }
+}
+
+fn parse_pilot_kind(s: &str) -> PilotKind {
+    match s {
+        "takeoff" => PilotKind::Takeoff,
+        "live" => PilotKind::Live,
+        "fixed" => PilotKind::Fixed,
+        other => PilotKind::Unknown(
+            other
+                .strip_prefix("unknown-")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(255),
+        ),
+    }
+}
+
+/// What the tracker knows of a track beyond the row's columns, for the store and the API; `allowlisted`
+/// is the track's match against the lists in force.
+pub fn detail_of(t: &Track, allowlisted: bool) -> TrackDetail {
+    let pos = t.position.as_ref();
+    TrackDetail {
+        speed_mps: t.velocity.speed_mps,
+        heading_deg: t.velocity.track_deg,
+        climb_mps: t.velocity.vspeed_mps,
+        alt_geo_m: pos.and_then(|p| p.alt_geo_m),
+        alt_baro_m: pos.and_then(|p| p.alt_baro_m),
+        height_m: pos.and_then(|p| p.height_m),
+        height_ref: pos.and_then(|p| p.height_ref).map(|r| {
+            match r {
+                HeightRef::AboveTakeoff => "takeoff",
+                HeightRef::AboveGround => "ground",
+            }
+            .to_owned()
+        }),
+        pilot_kind: t.pilot.map(|p| pilot_kind_name(p.kind)),
+        operator_alt_m: t.pilot.and_then(|p| p.alt_geo_m),
+        model: t.model.clone(),
+        ua_type: t.ua_type.map(ua_type_name),
+        self_id: t.self_id.clone(),
+        operator_id: t.operator_id.clone(),
+        auth_pages: u32::try_from(t.auth_pages.len()).unwrap_or(u32::MAX),
+        last_reported_ms: t.last_reported.map(|r| r.0),
+        sensors_seen: t
+            .sensors
+            .iter()
+            .map(|(id, seen)| SensorSeenRow {
+                name: id.0.clone(),
+                rssi_dbm: seen.last_rssi_dbm,
+                last_seen_ms: seen.last_seen.0,
+            })
+            .collect(),
+        allowlisted,
+    }
+}
+
+/// Rebuilds a tracker track from its stored row (see [`Fusion::restore`]), with its stored detail
+/// (velocity, altitudes, pilot kind, model, UA type, operator ID, self-ID, reported time, per-sensor RSSI
+/// and last-seen time). Per-transport and per-sensor counts and the authentication pages' bytes are not
+/// stored and start again from zero.
 fn track_from_row(row: &TrackRow) -> Track {
     let last = UnixMs(row.last_seen_ms);
     // Rows written before the activity column existed fall back to the sensor's time.
@@ -140,34 +259,58 @@ fn track_from_row(row: &TrackRow) -> Track {
         .iter()
         .map(|s| (Transport::parse(s), 0))
         .collect();
+    let d = &row.detail;
     t.sensors = row
         .sensors
         .iter()
         .map(|s| {
+            let stored = d.sensors_seen.iter().find(|x| &x.name == s);
             let seen = SensorSeen {
-                last_seen: last,
-                last_rssi_dbm: None,
+                last_seen: stored.map_or(last, |x| UnixMs(x.last_seen_ms)),
+                last_rssi_dbm: stored.and_then(|x| x.rssi_dbm),
                 count: 0,
             };
             (SensorId(s.clone()), seen)
         })
         .collect();
     if let Some(p) = point(row.lat, row.lon) {
+        // `alt_m` is the geodetic altitude, or the pressure altitude when the broadcast gave only that.
+        let geo = d.alt_geo_m.or(if d.alt_baro_m.is_none() {
+            row.alt_m
+        } else {
+            None
+        });
         t.position = Some(Position {
             point: p,
-            alt_geo_m: row.alt_m,
-            alt_baro_m: None,
-            height_m: None,
-            height_ref: None,
+            alt_geo_m: geo,
+            alt_baro_m: d.alt_baro_m,
+            height_m: d.height_m,
+            height_ref: match d.height_ref.as_deref() {
+                Some("takeoff") => Some(HeightRef::AboveTakeoff),
+                Some("ground") => Some(HeightRef::AboveGround),
+                _ => None,
+            },
         });
         t.position_received = Some(last);
     }
     t.pilot = point(row.operator_lat, row.operator_lon).map(|p| PilotPosition {
         point: p,
-        alt_geo_m: None,
-        // The kind is not stored; the position is what the rules and the API use.
-        kind: PilotKind::Unknown(255),
+        alt_geo_m: d.operator_alt_m,
+        kind: d
+            .pilot_kind
+            .as_deref()
+            .map_or(PilotKind::Unknown(255), parse_pilot_kind),
     });
+    t.velocity = Velocity {
+        speed_mps: d.speed_mps,
+        track_deg: d.heading_deg,
+        vspeed_mps: d.climb_mps,
+    };
+    t.model.clone_from(&d.model);
+    t.ua_type = d.ua_type.as_deref().and_then(parse_ua_type);
+    t.self_id.clone_from(&d.self_id);
+    t.operator_id.clone_from(&d.operator_id);
+    t.last_reported = d.last_reported_ms.map(UnixMs);
     t.home = point(row.home_lat, row.home_lon);
     t.last_seen = last;
     t.observations = u64::try_from(row.detections).unwrap_or(0);
@@ -438,6 +581,16 @@ impl Fusion {
         }
     }
 
+    /// The allowlist in force as `kind:value` texts, the form of [`TrackRow::identities`].
+    pub fn allowlist_texts(&self) -> HashSet<String> {
+        self.alerts
+            .config()
+            .allowlist
+            .iter()
+            .map(identity_text)
+            .collect()
+    }
+
     /// The alert configuration in force.
     pub fn alert_config(&self) -> &AlertConfig {
         self.alerts.config()
@@ -533,6 +686,7 @@ impl Fusion {
                     home_lon: home.map(|h| h.lon),
                     identities: None,
                     macs: None,
+                    detail: None,
                 },
             )));
         }
@@ -551,6 +705,7 @@ impl Fusion {
                         if let Some(t) = self.tracker.track(id) {
                             f.identities = Some(t.identities.iter().map(identity_text).collect());
                             f.macs = Some(t.macs.iter().map(|(l, m)| mac_text(l, m)).collect());
+                            f.detail = Some(detail_of(t, self.alerts.is_allowed(t)));
                         }
                     }
                     f

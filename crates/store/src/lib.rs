@@ -207,6 +207,8 @@ pub struct TrackDetail {
     pub last_reported_ms: Option<i64>,
     /// Per-sensor reception, by sensor name.
     pub sensors_seen: Vec<SensorSeenRow>,
+    /// Whether the track matched the allowlist when this detail was written.
+    pub allowlisted: bool,
 }
 
 /// What one sensor last heard of a track.

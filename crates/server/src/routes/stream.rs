@@ -1,6 +1,7 @@
 //! The live stream: server-sent events of track updates, alerts and sensor status (`GET /api/v1/stream`).
 //!
-//! Event names: `track` (a track DTO), `merged` (`{"into": id, "from": id}`: track `from` turned out to be
+//! Event names: `track` (a track DTO; its `allowlisted` is the match against the lists in force when the
+//! detection was fused), `merged` (`{"into": id, "from": id}`: track `from` turned out to be
 //! track `into` and no longer exists), `alert` (an alert DTO), `sensor` (a sensor DTO). Pilot and home
 //! positions follow the caller's role as in the REST API; a stream that may carry them is audited once when
 //! it opens. A subscriber too slow to keep up skips events (it is told with a `lagged` event) rather than
@@ -62,7 +63,7 @@ async fn stream(
                 Ok(ev) => match &*ev {
                     LiveEvent::Track(t) => Event::default()
                         .event("track")
-                        .json_data(TrackDto::new(t, pilots)),
+                        .json_data(TrackDto::new(t, pilots, None)),
                     LiveEvent::Merged { into, from } => Event::default()
                         .event("merged")
                         .json_data(serde_json::json!({ "into": into, "from": from })),

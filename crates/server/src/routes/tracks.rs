@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use store::TrackRow;
 
 pub fn router() -> Router<AppState> {
@@ -39,12 +40,84 @@ pub struct TrackDto {
     pub detections: i64,
     /// `active`, `lost` (not heard for a while) or `closed` (gone; a new broadcast starts a new track).
     pub state: String,
+    /// Horizontal speed, m/s.
+    pub speed_mps: Option<f64>,
+    /// Track over ground, degrees from true north.
+    pub heading_deg: Option<f64>,
+    /// Vertical speed, m/s, up positive.
+    pub climb_mps: Option<f64>,
+    /// Height above the take-off point, m.
+    pub height_m: Option<f64>,
+    /// Height above ground level, m (when the broadcast gave that reference instead).
+    pub height_agl_m: Option<f64>,
+    /// Geodetic (WGS-84) altitude, m.
+    pub alt_geo_m: Option<f64>,
+    /// Pressure altitude, m.
+    pub alt_baro_m: Option<f64>,
+    /// What the pilot position is: `takeoff`, `live`, `fixed` or `unknown-<code>`; `null` with the position.
+    pub pilot_kind: Option<String>,
+    /// Pilot altitude (geodetic), m; `null` with the position.
+    pub operator_alt_m: Option<f64>,
+    pub model: Option<String>,
+    /// UA type (`rotorcraft`, `aeroplane`, ...).
+    pub ua_type: Option<String>,
+    /// Operator ID as broadcast (a public registration number, not a position).
+    pub operator_id: Option<String>,
+    /// CAA registration (Basic ID type 2).
+    pub registration: Option<String>,
+    /// Session ID (Basic ID type 4).
+    pub session_id: Option<String>,
+    /// DJI serial number.
+    pub dji_serial: Option<String>,
+    /// Self-ID text.
+    pub self_id: Option<String>,
+    /// Authentication pages seen.
+    pub auth_pages: u32,
+    /// Last time reported by the aircraft itself (its clock).
+    pub last_reported: Option<String>,
+    /// Whether the track matches the allowlist.
+    pub allowlisted: bool,
+    /// Sensors that heard it, with their last signal level.
+    pub sensors_seen: Vec<SensorSeenDto>,
+}
+
+/// What one sensor last heard of a track.
+#[derive(Debug, Serialize)]
+pub struct SensorSeenDto {
+    pub name: String,
+    pub rssi_dbm: Option<f64>,
+    pub last_seen: String,
+}
+
+/// The value of the first of the row's identities of `kind` (stored as `kind:value`).
+fn identity(t: &TrackRow, kind: &str) -> Option<String> {
+    t.identities.iter().find_map(|i| {
+        i.split_once(':')
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, v)| v.to_owned())
+    })
+}
+
+/// Whether the row matches an allowlist of `kind:value` texts (its identities or its operator ID).
+pub fn allowlisted(t: &TrackRow, allow: &HashSet<String>) -> bool {
+    t.identities.iter().any(|i| allow.contains(i))
+        || t.detail
+            .operator_id
+            .as_ref()
+            .is_some_and(|o| allow.contains(&format!("operator-id:{o}")))
 }
 
 impl TrackDto {
-    /// Converts a row, keeping pilot and home positions only when `pilots` is true.
-    pub fn new(t: &TrackRow, pilots: bool) -> TrackDto {
+    /// Converts a row, keeping pilot and home positions (and the pilot position's kind) only when `pilots`
+    /// is true. `allowlisted` is the row's match against the lists in force, when the caller has them;
+    /// otherwise the one recorded when the row was written.
+    pub fn new(t: &TrackRow, pilots: bool, allow: Option<&HashSet<String>>) -> TrackDto {
         let keep = |v: Option<f64>| if pilots { v } else { None };
+        let d = &t.detail;
+        let (height_m, height_agl_m) = match d.height_ref.as_deref() {
+            Some("ground") => (None, d.height_m),
+            _ => (d.height_m, None),
+        };
         TrackDto {
             id: t.id,
             uas_id: t.uas_id.clone(),
@@ -62,11 +135,39 @@ impl TrackDto {
             last_seen: crate::rfc3339(t.last_seen_ms),
             detections: t.detections,
             state: t.state.clone(),
+            speed_mps: d.speed_mps,
+            heading_deg: d.heading_deg,
+            climb_mps: d.climb_mps,
+            height_m,
+            height_agl_m,
+            alt_geo_m: d.alt_geo_m,
+            alt_baro_m: d.alt_baro_m,
+            pilot_kind: if pilots { d.pilot_kind.clone() } else { None },
+            operator_alt_m: keep(d.operator_alt_m),
+            model: d.model.clone(),
+            ua_type: d.ua_type.clone(),
+            operator_id: d.operator_id.clone(),
+            registration: identity(t, "caa-registration"),
+            session_id: identity(t, "session-id"),
+            dji_serial: identity(t, "dji-serial"),
+            self_id: d.self_id.clone(),
+            auth_pages: d.auth_pages,
+            last_reported: d.last_reported_ms.map(crate::rfc3339),
+            allowlisted: allow.map_or(d.allowlisted, |a| allowlisted(t, a)),
+            sensors_seen: d
+                .sensors_seen
+                .iter()
+                .map(|x| SensorSeenDto {
+                    name: x.name.clone(),
+                    rssi_dbm: x.rssi_dbm,
+                    last_seen: crate::rfc3339(x.last_seen_ms),
+                })
+                .collect(),
         }
     }
 
     fn has_pilot_data(&self) -> bool {
-        self.operator_lat.is_some() || self.home_lat.is_some()
+        self.operator_lat.is_some() || self.home_lat.is_some() || self.pilot_kind.is_some()
     }
 }
 
@@ -82,7 +183,11 @@ pub async fn dtos_for(
     what: &str,
 ) -> Result<Vec<TrackDto>, ApiError> {
     let pilots = c.sees_pilots(s);
-    let out: Vec<TrackDto> = rows.iter().map(|t| TrackDto::new(t, pilots)).collect();
+    let allow = s.fusion.lock().ok().map(|f| f.allowlist_texts());
+    let out: Vec<TrackDto> = rows
+        .iter()
+        .map(|t| TrackDto::new(t, pilots, allow.as_ref()))
+        .collect();
     let ids: Vec<i64> = out
         .iter()
         .filter(|d| d.has_pilot_data())
