@@ -322,11 +322,7 @@ fn bind_detection(
     st.raw_bind_parameter(base + 7, lat)?;
     st.raw_bind_parameter(base + 8, lon)?;
     st.raw_bind_parameter(base + 9, alt)?;
-    if std::env::var_os("EXP_EMPTY").is_some() {
-        st.raw_bind_parameter(base + 10, "")?;
-    } else {
-        st.raw_bind_parameter(base + 10, d.line.as_str())?;
-    }
+    st.raw_bind_parameter(base + 10, d.line.as_str())?;
     Ok(())
 }
 

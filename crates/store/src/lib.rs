@@ -414,12 +414,6 @@ fn open_conn(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
         // Checkpoints copy the WAL into the database file; the checkpointer thread does that so that the
         // writer thread spends its time on commits.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        if let Ok(v) = std::env::var("EXP_MMAP") {
-            conn.pragma_update(None, "mmap_size", v.parse::<i64>().unwrap())?;
-        }
-        if std::env::var_os("EXP_NOIDX").is_some() {
-            let _ = conn.execute_batch("DROP INDEX IF EXISTS detections_time");
-        }
     }
     Ok(conn)
 }
