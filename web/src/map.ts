@@ -1,8 +1,10 @@
 // The map: MapLibre with an offline base map (Natural Earth countries from the world-atlas package, drawn
 // as fill and line layers, no glyphs or sprites fetched), an optional online raster source from the
-// server's configuration, and the live layer. Aircraft, pilots, home points and sensors are HTML markers;
-// trails and pilot/home links are GeoJSON line layers. Updates are applied at most once per animation
-// frame, and only for the tracks that changed.
+// server's configuration, and the live layer. Up to a few dozen aircraft, aircraft, pilots and home points
+// are HTML markers; past that they are drawn in WebGL (a symbol layer with arrow icons made at runtime, and a
+// circle layer), except the selected aircraft. Sensors are HTML markers; trails and pilot/home links are
+// GeoJSON line layers. Updates are applied at most once per animation frame, and only for the tracks that
+// changed.
 
 import * as maplibregl from 'maplibre-gl';
 import type { GeoJSONSource, StyleSpecification } from 'maplibre-gl';
@@ -13,7 +15,7 @@ import { feature, mesh } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { state } from './state';
 import type { Track } from './types';
-import { esc, fmt, trackName } from './format';
+import { fmt, trackName } from './format';
 import { circleRing } from './geo';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -30,6 +32,14 @@ export const ZONE_COLOURS: [string, string][] = [
   ['conditional', '#d29922'],
   ['no_restriction', '#58a6ff'],
 ];
+
+/** Colours of aircraft by state, for the WebGL layers (the same as style.css's `--unknown` etc.). */
+export const TRACK_COLOURS = {
+  unknown: '#f0b429',
+  allowlisted: '#3fb950',
+  alerting: '#ff4d4f',
+  lost: '#8b949e',
+} as const;
 
 export function initMap(container: HTMLElement, tileUrl: string | null): Promise<void> {
   const style: StyleSpecification = {
@@ -149,8 +159,9 @@ function rewind<T extends GeoJSON.Feature | GeoJSON.FeatureCollection>(g: T): T 
 }
 
 function addLiveLayers(): void {
-  for (const id of ['zones', 'draft', 'trails', 'links', 'points', 'history-paths', 'history-links', 'history-points'])
+  for (const id of ['zones', 'draft', 'trails', 'links', 'points', 'aircraft', 'history-paths', 'history-links', 'history-points'])
     map.addSource(id, { type: 'geojson', data: EMPTY });
+  addAircraftImages();
   // A `match` over the restriction words; the type checker cannot see through a spread, hence the cast.
   const zoneColour = ['match', ['get', 'restriction'], ...ZONE_COLOURS.flat(), '#8b949e'] as unknown as maplibregl.ExpressionSpecification;
   map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': zoneColour, 'fill-opacity': 0.18 } });
@@ -180,7 +191,17 @@ function addLiveLayers(): void {
     source: 'trails',
     layout: { 'line-cap': 'round', 'line-join': 'round' },
     paint: {
-      'line-color': ['match', ['get', 'cls'], 'alerting', '#ff4d4f', 'allowlisted', '#3fb950', 'lost', '#8b949e', '#f0b429'],
+      'line-color': [
+        'match',
+        ['get', 'cls'],
+        'alerting',
+        TRACK_COLOURS.alerting,
+        'allowlisted',
+        TRACK_COLOURS.allowlisted,
+        'lost',
+        TRACK_COLOURS.lost,
+        TRACK_COLOURS.unknown,
+      ],
       'line-width': ['case', ['get', 'selected'], 3, 1.5],
       'line-opacity': 0.8,
     },
@@ -208,6 +229,33 @@ function addLiveLayers(): void {
       'circle-stroke-width': 1.5,
     },
   });
+  // Aircraft without an HTML marker (see HTML_UP_TO): an arrow turned to the heading (a diamond without one),
+  // coloured by state, alerting ones drawn on top. No labels: they would need glyph downloads, and past a few
+  // dozen aircraft only the selected one is named anyway (it has an HTML marker).
+  map.addLayer({
+    id: 'aircraft',
+    type: 'symbol',
+    source: 'aircraft',
+    layout: {
+      'icon-image': ['concat', ['case', ['get', 'dir'], 'ac-', 'acd-'], ['get', 'cls']],
+      'icon-rotate': ['get', 'heading'],
+      'icon-rotation-alignment': 'map',
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+      'symbol-sort-key': ['match', ['get', 'cls'], 'alerting', 3, 'unknown', 2, 'allowlisted', 1, 0],
+    },
+  });
+  map.on('click', 'aircraft', (e: maplibregl.MapLayerMouseEvent) => {
+    if (document.body.classList.contains('drawing')) return; // a zone vertex, not a selection
+    const id = Number(e.features?.[0]?.properties?.['id']);
+    if (Number.isFinite(id) && state.tracks.has(id)) state.select(id);
+  });
+  map.on('mouseenter', 'aircraft', () => {
+    map.getCanvas().style.cursor = 'pointer';
+  });
+  map.on('mouseleave', 'aircraft', () => {
+    map.getCanvas().style.cursor = '';
+  });
   map.addLayer({
     id: 'history-paths',
     type: 'line',
@@ -233,6 +281,38 @@ function addLiveLayers(): void {
   });
 }
 
+/** The HTML marker's arrow and its no-heading diamond (24×24 view box, as in the marker's SVG). */
+const ARROW = 'M12 2 L20 21 L12 16.5 L4 21 Z';
+const DIAMOND = 'M12 3 L21 12 L12 21 L3 12 Z';
+
+/**
+ * Icons of the `aircraft` layer, drawn here on a canvas (the base map fetches no sprite): `ac-<state>` the
+ * arrow, `acd-<state>` the diamond, 30 CSS pixels like the HTML marker, at twice the resolution.
+ */
+function addAircraftImages(): void {
+  const px = 60;
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = px;
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  if (!g) throw new Error('console: no 2D canvas for the aircraft icons');
+  for (const [cls, colour] of Object.entries(TRACK_COLOURS))
+    for (const [prefix, d] of [
+      ['ac-', ARROW],
+      ['acd-', DIAMOND],
+    ] as const) {
+      g.setTransform(1, 0, 0, 1, 0, 0);
+      g.clearRect(0, 0, px, px);
+      g.setTransform(px / 24, 0, 0, px / 24, 0, 0);
+      const path = new Path2D(d);
+      g.fillStyle = colour;
+      g.fill(path);
+      g.strokeStyle = '#0b1620';
+      g.lineWidth = 2;
+      g.stroke(path);
+      map.addImage(prefix + cls, g.getImageData(0, 0, px, px), { pixelRatio: 2 });
+    }
+}
+
 // ---- the live layer -------------------------------------------------------------------------------------
 
 interface Markers {
@@ -251,12 +331,20 @@ const markers = new Map<number, Markers>();
 const trailFeatures = new Map<number, GeoJSON.Feature>();
 const linkFeatures = new Map<number, GeoJSON.Feature[]>();
 const pointFeatures = new Map<number, GeoJSON.Feature[]>();
+const aircraftFeatures = new Map<number, GeoJSON.Feature>();
+/** Ids of the tracks on the map (those with a position). */
+const placed = new Set<number>();
 /**
- * Up to this many aircraft, pilots and take-off points are HTML markers like the aircraft; past it they are
- * drawn in WebGL (layer `points`), except for the selected aircraft: a thousand more DOM elements moving every
- * second cost more than the browser can paint in a frame on a CPU renderer.
+ * Up to this many aircraft on the map, each aircraft, pilot and take-off point is an HTML marker (with the
+ * tests' `data-testid` hooks, a title and a label); past it they are drawn in WebGL (layers `aircraft` and
+ * `points`), except the selected aircraft: hundreds of DOM elements moving every second cost more style,
+ * layout and paint than a frame has on a CPU renderer. Back to HTML markers below HTML_DOWN_TO, so that a
+ * count hovering around the threshold does not swap every marker back and forth.
  */
-const HTML_PILOTS_UP_TO = 50;
+const HTML_UP_TO = 50;
+const HTML_DOWN_TO = 40;
+/** Whether the aircraft are drawn in WebGL (more than HTML_UP_TO of them). */
+let many = false;
 let frame = 0;
 let liveHidden = false;
 /** Trails and links are re-sent to MapLibre's worker at most this often (every send clones all of them). */
@@ -274,23 +362,28 @@ function drawFrame(): void {
   frame = 0;
   const { changed, removed } = state.takeDirty();
   for (const id of removed) {
-    const m = markers.get(id);
-    if (m) {
-      m.drone.remove();
-      m.pilot?.remove();
-      m.home?.remove();
-      markers.delete(id);
-    }
+    removeMarkers(id);
+    placed.delete(id);
     trailFeatures.delete(id);
     linkFeatures.delete(id);
     pointFeatures.delete(id);
+    aircraftFeatures.delete(id);
   }
   for (const id of changed) {
     const t = state.tracks.get(id);
     if (t) drawTrack(t);
   }
+  const next = many ? placed.size > HTML_DOWN_TO : placed.size > HTML_UP_TO;
+  if (next !== many) {
+    // Crossing the threshold redraws every aircraft once, as markers or as WebGL features.
+    many = next;
+    for (const id of placed) {
+      const t = state.tracks.get(id);
+      if (t) drawTrack(t);
+    }
+  }
   // Past a few dozen aircraft, names only for the selected one: hundreds of labels hide the map.
-  document.body.classList.toggle('many', markers.size > 40);
+  document.body.classList.toggle('many', placed.size > 40);
   if (changed.size || removed.size) linesDirty = true;
   sendLines();
 }
@@ -312,6 +405,16 @@ function sendLines(): void {
   (map.getSource('trails') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...trailFeatures.values()] });
   (map.getSource('links') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...linkFeatures.values()].flat() });
   (map.getSource('points') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...pointFeatures.values()].flat() });
+  (map.getSource('aircraft') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...aircraftFeatures.values()] });
+}
+
+function removeMarkers(id: number): void {
+  const m = markers.get(id);
+  if (!m) return;
+  m.drone.remove();
+  m.pilot?.remove();
+  m.home?.remove();
+  markers.delete(id);
 }
 
 /** A marker whose styled element is the child of the one MapLibre positions (see [`Markers`]). */
@@ -325,17 +428,55 @@ function pointMarker(cls: string, testid: string, title: string, lon: number, la
   return new maplibregl.Marker({ element: outer }).setLngLat([lon, lat]).addTo(map);
 }
 
+/** A track with a position: one that is drawn. */
+type Placed = Track & { lat: number; lon: number };
+const hasPosition = (t: Track): t is Placed => t.lat !== null && t.lon !== null;
+
 function drawTrack(t: Track): void {
   const cls = state.classOf(t);
   const selected = state.selected === t.id;
+  if (!hasPosition(t)) return;
+  placed.add(t.id);
+  const heading = state.motion(t).heading;
+  const name = trackName(t);
+  // An HTML marker for every aircraft up to HTML_UP_TO, past it for the selected one only.
+  const html = selected || !many;
   let m = markers.get(t.id);
-  if (t.lat === null || t.lon === null) return;
+  if (!html) {
+    removeMarkers(t.id);
+    aircraftFeatures.set(t.id, {
+      type: 'Feature',
+      properties: { id: t.id, cls, heading: heading ?? 0, dir: heading !== null },
+      geometry: { type: 'Point', coordinates: [t.lon, t.lat] },
+    });
+  } else {
+    aircraftFeatures.delete(t.id);
+    m = htmlMarker(t, m, cls, selected, heading, name);
+  }
+  drawPilotAndHome(t, html ? m : undefined, name);
+  const trail = state.trails.get(t.id) ?? [];
+  trailFeatures.set(t.id, {
+    type: 'Feature',
+    properties: { id: t.id, cls, selected },
+    geometry: { type: 'LineString', coordinates: trail.map((p) => [p.lon, p.lat]) },
+  });
+}
+
+/** Creates or updates the HTML marker of an aircraft (on the map: `t` has a position). */
+function htmlMarker(
+  t: Placed,
+  m: Markers | undefined,
+  cls: string,
+  selected: boolean,
+  heading: number | null,
+  name: string,
+): Markers {
   if (!m) {
     const outer = document.createElement('div');
     outer.dataset['testid'] = 'drone-marker';
     outer.dataset['trackId'] = String(t.id);
     outer.innerHTML =
-      '<div class="drone"><div class="arrow"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2 L20 21 L12 16.5 L4 21 Z"/></svg></div><span class="lbl"></span></div>';
+      `<div class="drone"><div class="arrow"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="${ARROW}"/></svg></div><span class="lbl"></span></div>`;
     const el = outer.firstElementChild as HTMLElement;
     outer.addEventListener('click', (e) => {
       e.stopPropagation();
@@ -364,53 +505,47 @@ function drawTrack(t: Track): void {
   // Every write below is skipped when the value is unchanged: hundreds of markers update every second.
   const outer = m.drone.getElement();
   if (outer.dataset['state'] !== cls) outer.dataset['state'] = cls;
-  const heading = state.motion(t).heading;
   const rot = heading === null ? '' : `rotate(${Math.round(heading)}deg)`;
   if (m.rot !== rot) {
     m.arrow.style.transform = rot;
     m.arrow.classList.toggle('no-heading', heading === null);
     m.rot = rot;
   }
-  const name = trackName(t);
   if (m.label.textContent !== name) m.label.textContent = name;
   const title = `${name} — ${cls}, ${fmt.m(t.alt_m)} AMSL`;
   if (outer.title !== title) outer.title = title;
+  return m;
+}
 
-  // Pilot and home only when the API returned them (roles without the right get null).
+/**
+ * Pilot and take-off point (only when the API returned them: roles without the right get null) and the lines
+ * linking them to the aircraft: HTML markers when the aircraft has one (`m`), else WebGL points.
+ */
+function drawPilotAndHome(t: Placed, m: Markers | undefined, name: string): void {
   const links: GeoJSON.Feature[] = [];
   const points: GeoJSON.Feature[] = [];
-  const html = selected || markers.size <= HTML_PILOTS_UP_TO;
-  const pilotTitle = `Pilot of ${esc(name)}`;
   if (t.operator_lat !== null && t.operator_lon !== null) {
     const p: [number, number] = [t.operator_lon, t.operator_lat];
-    if (!html) points.push(point('pilot', t.id, p));
+    if (!m) points.push(point('pilot', t.id, p));
     else if (m.pilot) m.pilot.setLngLat(p);
-    else m.pilot = pointMarker('pilot', 'pilot-marker', pilotTitle, p[0], p[1]);
+    else m.pilot = pointMarker('pilot', 'pilot-marker', `Pilot of ${name}`, p[0], p[1]);
     links.push(line('pilot', t.id, [t.lon, t.lat], p));
-  }
-  if ((!html || t.operator_lat === null || t.operator_lon === null) && m.pilot) {
+  } else if (m?.pilot) {
     m.pilot.remove();
     m.pilot = null;
   }
   if (t.home_lat !== null && t.home_lon !== null) {
     const p: [number, number] = [t.home_lon, t.home_lat];
-    if (!html) points.push(point('home', t.id, p));
+    if (!m) points.push(point('home', t.id, p));
     else if (m.home) m.home.setLngLat(p);
     else m.home = pointMarker('home', 'home-marker', `Take-off point of ${name}`, p[0], p[1]);
     links.push(line('home', t.id, [t.lon, t.lat], p));
-  }
-  if ((!html || t.home_lat === null || t.home_lon === null) && m.home) {
+  } else if (m?.home) {
     m.home.remove();
     m.home = null;
   }
   linkFeatures.set(t.id, links);
   pointFeatures.set(t.id, points);
-  const trail = state.trails.get(t.id) ?? [];
-  trailFeatures.set(t.id, {
-    type: 'Feature',
-    properties: { id: t.id, cls, selected },
-    geometry: { type: 'LineString', coordinates: trail.map((p) => [p.lon, p.lat]) },
-  });
 }
 
 function point(kind: string, id: number, p: [number, number]): GeoJSON.Feature {
@@ -425,7 +560,7 @@ function line(kind: string, id: number, a: [number, number], b: [number, number]
 export function setLiveVisible(on: boolean): void {
   liveHidden = !on;
   document.body.classList.toggle('history-mode', !on);
-  for (const id of ['trails', 'links', 'points']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  for (const id of ['trails', 'links', 'points', 'aircraft']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
 }
 
 export function liveVisible(): boolean {
