@@ -2,6 +2,7 @@
 
 mod common;
 mod crash;
+mod detail;
 mod e2e;
 mod handlers;
 mod restart;
