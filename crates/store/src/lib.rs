@@ -339,6 +339,9 @@ pub struct AuditRow {
     pub details: Option<String>,
 }
 
+/// Page size of a database this build creates (bytes).
+pub const PAGE_SIZE: i64 = 16_384;
+
 /// The embedded database. Clones share the same writer thread and reader pool.
 #[derive(Clone)]
 pub struct Store {
@@ -401,6 +404,10 @@ fn open_conn(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(64);
     if !read_only {
+        // 16 KiB pages: more rows per B-tree page, fewer splits and page writes per detection (the writer's CPU
+        // per detection fell by about a tenth against 4 KiB, docs/PERFORMANCE.md). Only a new database takes it
+        // (SQLite ignores it once the file has pages), so it is set before the file is first written.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         // WAL: readers never block the writer. FULL: the WAL is fsynced at every commit (see the crate docs).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;

@@ -30,6 +30,37 @@ fn migrations_apply_once_and_record_the_version() {
 }
 
 #[test]
+fn page_size_is_set_on_new_databases_and_kept_on_old_ones() {
+    // (page size the database file is created with, page size it must have after the store opened it)
+    let cases = [(None, store::PAGE_SIZE), (Some(4096), 4096)];
+    for (existing, want) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        if let Some(size) = existing {
+            // A database written by an earlier build, with SQLite's default pages.
+            let conn =
+                rusqlite::Connection::open(dir.path().join(store::DB_FILE)).expect("raw create");
+            conn.pragma_update(None, "page_size", size)
+                .expect("page size");
+            conn.execute_batch("CREATE TABLE earlier(x); INSERT INTO earlier VALUES (1);")
+                .expect("earlier data");
+        }
+        drop(Store::open(dir.path()).expect("open"));
+        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).expect("raw open");
+        let got: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .expect("page size");
+        assert_eq!(got, want, "database created with {existing:?}");
+        assert_eq!(schema::version(&conn).expect("version"), schema::latest());
+        if existing.is_some() {
+            let kept: i64 = conn
+                .query_row("SELECT x FROM earlier", [], |r| r.get(0))
+                .expect("earlier row");
+            assert_eq!(kept, 1);
+        }
+    }
+}
+
+#[test]
 fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     drop(Store::open(dir.path()).expect("open"));
