@@ -159,7 +159,9 @@ function rewind<T extends GeoJSON.Feature | GeoJSON.FeatureCollection>(g: T): T 
 }
 
 function addLiveLayers(): void {
-  for (const id of ['zones', 'draft', 'trails', 'links', 'points', 'aircraft', 'history-paths', 'history-links', 'history-points'])
+  // `live` holds trails, pilot/home links and points, and aircraft drawn in WebGL, told apart by `kind`: one
+  // source is one update for MapLibre's worker and one redraw, where four sources would each cause their own.
+  for (const id of ['zones', 'draft', 'live', 'history-paths', 'history-links', 'history-points'])
     map.addSource(id, { type: 'geojson', data: EMPTY });
   addAircraftImages();
   // A `match` over the restriction words; the type checker cannot see through a spread, hence the cast.
@@ -188,7 +190,8 @@ function addLiveLayers(): void {
   map.addLayer({
     id: 'trails',
     type: 'line',
-    source: 'trails',
+    source: 'live',
+    filter: ['==', ['get', 'kind'], 'trail'],
     layout: { 'line-cap': 'round', 'line-join': 'round' },
     paint: {
       'line-color': [
@@ -209,7 +212,8 @@ function addLiveLayers(): void {
   map.addLayer({
     id: 'links',
     type: 'line',
-    source: 'links',
+    source: 'live',
+    filter: ['all', ['==', ['geometry-type'], 'LineString'], ['!=', ['get', 'kind'], 'trail']],
     paint: {
       'line-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', '#e6edf3'],
       'line-width': 1.5,
@@ -221,7 +225,8 @@ function addLiveLayers(): void {
   map.addLayer({
     id: 'points',
     type: 'circle',
-    source: 'points',
+    source: 'live',
+    filter: ['all', ['==', ['geometry-type'], 'Point'], ['!=', ['get', 'kind'], 'aircraft']],
     paint: {
       'circle-radius': ['match', ['get', 'kind'], 'pilot', 5, 4],
       'circle-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', '#e6edf3'],
@@ -235,7 +240,8 @@ function addLiveLayers(): void {
   map.addLayer({
     id: 'aircraft',
     type: 'symbol',
-    source: 'aircraft',
+    source: 'live',
+    filter: ['==', ['get', 'kind'], 'aircraft'],
     layout: {
       'icon-image': ['concat', ['case', ['get', 'dir'], 'ac-', 'acd-'], ['get', 'cls']],
       'icon-rotate': ['get', 'heading'],
@@ -347,8 +353,13 @@ const HTML_DOWN_TO = 40;
 let many = false;
 let frame = 0;
 let liveHidden = false;
-/** Trails and links are re-sent to MapLibre's worker at most this often (every send clones all of them). */
+/**
+ * The `live` source is re-sent to MapLibre's worker at most this often (every send clones all of it, and the
+ * worker re-tiles it and the map redraws): four times a second for a few aircraft, once a second (the rate at
+ * which each aircraft reports) when they are drawn in WebGL.
+ */
 const LINES_EVERY_MS = 250;
+const LINES_EVERY_MS_MANY = 1000;
 let linesSentAt = 0;
 let linesDirty = false;
 let linesTimer = 0;
@@ -388,10 +399,10 @@ function drawFrame(): void {
   sendLines();
 }
 
-/** Sends trails and links to the map if they changed, no more than once per LINES_EVERY_MS. */
+/** Sends the `live` source to the map if it changed, no more often than LINES_EVERY_MS(_MANY). */
 function sendLines(): void {
   if (!linesDirty) return;
-  const wait = linesSentAt + LINES_EVERY_MS - performance.now();
+  const wait = linesSentAt + (many ? LINES_EVERY_MS_MANY : LINES_EVERY_MS) - performance.now();
   if (wait > 0) {
     if (!linesTimer)
       linesTimer = window.setTimeout(() => {
@@ -402,10 +413,11 @@ function sendLines(): void {
   }
   linesDirty = false;
   linesSentAt = performance.now();
-  (map.getSource('trails') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...trailFeatures.values()] });
-  (map.getSource('links') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...linkFeatures.values()].flat() });
-  (map.getSource('points') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...pointFeatures.values()].flat() });
-  (map.getSource('aircraft') as GeoJSONSource).setData({ type: 'FeatureCollection', features: [...aircraftFeatures.values()] });
+  const features: GeoJSON.Feature[] = [...trailFeatures.values()];
+  for (const f of linkFeatures.values()) features.push(...f);
+  for (const f of pointFeatures.values()) features.push(...f);
+  features.push(...aircraftFeatures.values());
+  (map.getSource('live') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
 }
 
 function removeMarkers(id: number): void {
@@ -446,7 +458,7 @@ function drawTrack(t: Track): void {
     removeMarkers(t.id);
     aircraftFeatures.set(t.id, {
       type: 'Feature',
-      properties: { id: t.id, cls, heading: heading ?? 0, dir: heading !== null },
+      properties: { kind: 'aircraft', id: t.id, cls, heading: heading ?? 0, dir: heading !== null },
       geometry: { type: 'Point', coordinates: [t.lon, t.lat] },
     });
   } else {
@@ -457,7 +469,7 @@ function drawTrack(t: Track): void {
   const trail = state.trails.get(t.id) ?? [];
   trailFeatures.set(t.id, {
     type: 'Feature',
-    properties: { id: t.id, cls, selected },
+    properties: { kind: 'trail', id: t.id, cls, selected },
     geometry: { type: 'LineString', coordinates: trail.map((p) => [p.lon, p.lat]) },
   });
 }
