@@ -1,6 +1,8 @@
 //! Exports of one track or of a time window as CSV, GeoJSON or KML. Every export is audited.
 //!
-//! Exports carry aircraft positions only, never pilot or home positions.
+//! Exports carry aircraft positions only, never pilot or home positions. GeoJSON features and KML
+//! placemarks also carry what names the aircraft (model, UA type, operator ID, self-ID), as the track
+//! detail of `GET /tracks/{id}` gives them; the operator ID is a public registration number, not a position.
 
 use crate::auth::Caller;
 use crate::{ApiError, AppState};
@@ -11,6 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use store::{TrackDetail, TrackRow};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -83,7 +86,28 @@ fn by_track(points: &[Pt]) -> BTreeMap<i64, Vec<&Pt>> {
     m
 }
 
-fn geojson(points: &[Pt]) -> Vec<u8> {
+/// The aircraft's naming facts, by track id.
+type Details = BTreeMap<i64, TrackDetail>;
+
+fn details_of(rows: &[TrackRow]) -> Details {
+    rows.iter().map(|t| (t.id, t.detail.clone())).collect()
+}
+
+/// `(name, value)` of the naming facts a track's detail has.
+fn facts(d: Option<&TrackDetail>) -> Vec<(&'static str, String)> {
+    let Some(d) = d else { return Vec::new() };
+    [
+        ("model", &d.model),
+        ("ua_type", &d.ua_type),
+        ("operator_id", &d.operator_id),
+        ("self_id", &d.self_id),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+    .collect()
+}
+
+fn geojson(points: &[Pt], details: &Details) -> Vec<u8> {
     let features: Vec<serde_json::Value> = by_track(points)
         .into_iter()
         .map(|(id, pts)| {
@@ -96,10 +120,14 @@ fn geojson(points: &[Pt]) -> Vec<u8> {
                 .collect();
             let times: Vec<String> = pts.iter().map(|p| crate::rfc3339(p.time_ms)).collect();
             let name = pts.first().map(|p| p.name.clone()).unwrap_or_default();
+            let mut props = serde_json::json!({ "track": id, "uas_id": name, "times": times });
+            for (k, v) in facts(details.get(&id)) {
+                props[k] = serde_json::Value::String(v);
+            }
             serde_json::json!({
                 "type": "Feature",
                 "geometry": { "type": "LineString", "coordinates": coords },
-                "properties": { "track": id, "uas_id": name, "times": times },
+                "properties": props,
             })
         })
         .collect();
@@ -115,11 +143,18 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn kml(points: &[Pt]) -> Vec<u8> {
+fn kml(points: &[Pt], details: &Details) -> Vec<u8> {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\" xmlns:gx=\"http://www.google.com/kml/ext/2.2\">\n<Document>\n");
     for (id, pts) in by_track(points) {
         let name = pts.first().map(|p| p.name.as_str()).unwrap_or_default();
-        s.push_str(&format!("<Placemark><name>{}</name><ExtendedData><Data name=\"track\"><value>{id}</value></Data></ExtendedData>\n<gx:Track><altitudeMode>absolute</altitudeMode>\n", xml_escape(name)));
+        let mut data = format!("<Data name=\"track\"><value>{id}</value></Data>");
+        for (k, v) in facts(details.get(&id)) {
+            data.push_str(&format!(
+                "<Data name=\"{k}\"><value>{}</value></Data>",
+                xml_escape(&v)
+            ));
+        }
+        s.push_str(&format!("<Placemark><name>{}</name><ExtendedData>{data}</ExtendedData>\n<gx:Track><altitudeMode>absolute</altitudeMode>\n", xml_escape(name)));
         for p in &pts {
             s.push_str(&format!("<when>{}</when>\n", crate::rfc3339(p.time_ms)));
         }
@@ -137,11 +172,15 @@ fn kml(points: &[Pt]) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn respond(f: Format, points: &[Pt], stem: &str) -> Result<Response, ApiError> {
+fn respond(f: Format, points: &[Pt], details: &Details, stem: &str) -> Result<Response, ApiError> {
     let (body, ctype, ext) = match f {
         Format::Csv => (csv(points)?, "text/csv; charset=utf-8", "csv"),
-        Format::GeoJson => (geojson(points), "application/geo+json", "geojson"),
-        Format::Kml => (kml(points), "application/vnd.google-earth.kml+xml", "kml"),
+        Format::GeoJson => (geojson(points, details), "application/geo+json", "geojson"),
+        Format::Kml => (
+            kml(points, details),
+            "application/vnd.google-earth.kml+xml",
+            "kml",
+        ),
     };
     let disp = format!("attachment; filename=\"{stem}.{ext}\"");
     Ok((
@@ -190,7 +229,12 @@ async fn one(
         })
         .collect();
     audit(&s, &c, serde_json::json!({ "track": id, "format": p.format.as_deref().unwrap_or("geojson"), "points": points.len() })).await?;
-    respond(f, &points, &format!("track-{id}"))
+    respond(
+        f,
+        &points,
+        &details_of(std::slice::from_ref(&t)),
+        &format!("track-{id}"),
+    )
 }
 
 /// At most this many detections per window export; larger windows must be split.
@@ -208,9 +252,9 @@ async fn window(
         super::parse_time("to", p.to.as_deref())?.ok_or_else(|| ApiError::bad("to: required"))?;
     let area = super::parse_bbox(p.bbox.as_deref())?;
     let rows = s.store.detections(from, to, area, WINDOW_LIMIT)?;
-    let names: BTreeMap<i64, String> = s
-        .store
-        .tracks_in(from, to, area)?
+    let tracks = s.store.tracks_in(from, to, area)?;
+    let details = details_of(&tracks);
+    let names: BTreeMap<i64, String> = tracks
         .into_iter()
         .map(|t| (t.id, t.uas_id.unwrap_or(t.key)))
         .collect();
@@ -229,5 +273,5 @@ async fn window(
         })
         .collect();
     audit(&s, &c, serde_json::json!({ "from": from, "to": to, "bbox": p.bbox, "format": p.format.as_deref().unwrap_or("geojson"), "points": points.len() })).await?;
-    respond(f, &points, "window")
+    respond(f, &points, &details, "window")
 }

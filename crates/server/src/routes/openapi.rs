@@ -92,6 +92,7 @@ pub fn document() -> Value {
     zones_import["responses"]["200"] = json!({ "description": "Imported", "content": { "application/json": { "schema": {
         "type": "object", "properties": { "imported": { "type": "integer" }, "format": { "type": "string" } } } } } });
     zones_import["responses"]["400"] = json!({ "$ref": "#/components/responses/Error" });
+    let track_schema = track_schema();
     json!({
         "openapi": "3.1.0",
         "info": { "title": "skytrace", "version": env!("CARGO_PKG_VERSION"),
@@ -132,15 +133,129 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" }, "line": { "type": "integer" }, "field": { "type": "string" } } },
                 "Ack": { "type": "object", "properties": { "seq": { "type": "integer" }, "lines": { "type": "integer" }, "stored": { "type": "integer" }, "duplicates": { "type": "integer" } } },
-                "Track": { "type": "object", "properties": {
-                    "id": { "type": "integer" }, "uas_id": { "type": ["string", "null"] }, "key": { "type": "string" },
-                    "lat": { "type": ["number", "null"] }, "lon": { "type": ["number", "null"] }, "alt_m": { "type": ["number", "null"] },
-                    "operator_lat": { "type": ["number", "null"] }, "operator_lon": { "type": ["number", "null"] },
-                    "home_lat": { "type": ["number", "null"] }, "home_lon": { "type": ["number", "null"] },
-                    "transports": { "type": "array", "items": { "type": "string" } }, "sensors": { "type": "array", "items": { "type": "string" } },
-                    "first_seen": { "type": "string", "format": "date-time" }, "last_seen": { "type": "string", "format": "date-time" },
-                    "detections": { "type": "integer" } } }
+                "Track": track_schema
             }
         }
     })
+}
+
+/// The `Track` schema (`routes::tracks::TrackDto`), built field by field: one `json!` of it exceeds the
+/// macro's recursion limit.
+fn track_schema() -> Value {
+    const NUM: &str = "number?";
+    const STR: &str = "string?";
+    const TIME: &str = "date-time";
+    let fields: &[(&str, &str, &str)] = &[
+        ("id", "integer", ""),
+        (
+            "uas_id",
+            STR,
+            "Serial, registration, session ID or DJI serial, the strongest known",
+        ),
+        ("key", "string", ""),
+        ("lat", NUM, ""),
+        ("lon", NUM, ""),
+        (
+            "alt_m",
+            NUM,
+            "Altitude above sea level (geodetic, else pressure), m",
+        ),
+        (
+            "operator_lat",
+            NUM,
+            "Pilot position; null for roles without pilot rights",
+        ),
+        (
+            "operator_lon",
+            NUM,
+            "Pilot position; null for roles without pilot rights",
+        ),
+        (
+            "home_lat",
+            NUM,
+            "Home point; null for roles without pilot rights",
+        ),
+        (
+            "home_lon",
+            NUM,
+            "Home point; null for roles without pilot rights",
+        ),
+        ("first_seen", TIME, ""),
+        ("last_seen", TIME, ""),
+        ("detections", "integer", ""),
+        ("state", "string", "active, lost or closed"),
+        ("speed_mps", NUM, "Horizontal speed, m/s"),
+        (
+            "heading_deg",
+            NUM,
+            "Track over ground, degrees from true north",
+        ),
+        ("climb_mps", NUM, "Vertical speed, m/s, up positive"),
+        ("height_m", NUM, "Height above the take-off point, m"),
+        ("height_agl_m", NUM, "Height above ground level, m"),
+        ("alt_geo_m", NUM, "Geodetic (WGS-84) altitude, m"),
+        ("alt_baro_m", NUM, "Pressure altitude, m"),
+        (
+            "pilot_kind",
+            STR,
+            "takeoff, live, fixed or unknown-<code>; null for roles without pilot rights",
+        ),
+        (
+            "operator_alt_m",
+            NUM,
+            "Pilot altitude, m; null for roles without pilot rights",
+        ),
+        ("model", STR, ""),
+        (
+            "ua_type",
+            STR,
+            "F3411 UA type: none, aeroplane, rotorcraft, ... or unknown-<code>",
+        ),
+        ("operator_id", STR, "Operator ID as broadcast"),
+        ("registration", STR, "CAA registration (Basic ID type 2)"),
+        ("session_id", STR, "Session ID (Basic ID type 4)"),
+        ("dji_serial", STR, ""),
+        ("self_id", STR, "Self-ID text"),
+        ("auth_pages", "integer", "Authentication pages seen"),
+        (
+            "last_reported",
+            "date-time?",
+            "Time reported by the aircraft (its clock)",
+        ),
+        (
+            "allowlisted",
+            "boolean",
+            "Whether the track matches the allowlist",
+        ),
+    ];
+    let mut props = serde_json::Map::new();
+    for (name, ty, desc) in fields {
+        let (base, nullable) = match ty.strip_suffix('?') {
+            Some(b) => (b, true),
+            None => (*ty, false),
+        };
+        let mut p = if base == TIME {
+            json!({ "type": "string", "format": "date-time" })
+        } else {
+            json!({ "type": base })
+        };
+        if nullable {
+            p["type"] = json!([p["type"].clone(), "null"]);
+        }
+        if !desc.is_empty() {
+            p["description"] = json!(desc);
+        }
+        props.insert((*name).to_owned(), p);
+    }
+    let list = json!({ "type": "array", "items": { "type": "string" } });
+    props.insert("transports".into(), list.clone());
+    props.insert("sensors".into(), list);
+    props.insert(
+        "sensors_seen".into(),
+        json!({ "type": "array", "description": "Sensors that heard it, with their last signal level",
+            "items": { "type": "object", "properties": {
+                "name": { "type": "string" }, "rssi_dbm": { "type": ["number", "null"] },
+                "last_seen": { "type": "string", "format": "date-time" } } } }),
+    );
+    json!({ "type": "object", "properties": props })
 }

@@ -178,6 +178,49 @@ async fn a_real_capture_gives_every_field_and_a_restart_keeps_them() {
     );
     assert!(v[0]["operator_alt_m"].is_null() && v[0]["home_lat"].is_null());
 
+    // The GeoJSON export names the aircraft with the same detail; no pilot position is exported.
+    let r = s
+        .client
+        .get(format!(
+            "{}/export/tracks/{}?format=geojson",
+            s.base, t[0]["id"]
+        ))
+        .bearer_auth(&op)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status(), StatusCode::OK);
+    let g: Value = r.json().await.expect("geojson");
+    let props = &g["features"][0]["properties"];
+    assert_eq!(
+        (
+            props["operator_id"].as_str(),
+            props["self_id"].as_str(),
+            props["ua_type"].as_str()
+        ),
+        (Some("GBR-OP-123ABCD"), Some("Recreational"), Some("none")),
+        "{g}"
+    );
+    assert_eq!(
+        g["features"][0]["geometry"]["coordinates"]
+            .as_array()
+            .map(Vec::len),
+        Some(21)
+    );
+
+    // The OpenAPI document describes every field a track has.
+    let r = s
+        .client
+        .get(format!("{}/openapi.json", s.base))
+        .send()
+        .await
+        .expect("openapi");
+    let doc: Value = r.json().await.expect("json");
+    let schema = &doc["components"]["schemas"]["Track"]["properties"];
+    for k in t[0].as_object().expect("object").keys() {
+        assert!(schema.get(k).is_some(), "{k} missing from the Track schema");
+    }
+
     // On the allowlist by operator ID: the REST answer follows the lists at once.
     s.put_lists(&op, &["operator-id:GBR-OP-123ABCD"]).await;
     assert_eq!(s.tracks(&op).await[0]["allowlisted"].as_bool(), Some(true));
