@@ -246,6 +246,8 @@ function addLiveLayers(): void {
       'icon-image': ['concat', ['case', ['get', 'dir'], 'ac-', 'acd-'], ['get', 'cls']],
       'icon-rotate': ['get', 'heading'],
       'icon-rotation-alignment': 'map',
+      // Smaller when zoomed out, where hundreds of them share the screen; the HTML marker's size from zoom 15.
+      'icon-size': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 15, 1],
       'icon-allow-overlap': true,
       'icon-ignore-placement': true,
       'symbol-sort-key': ['match', ['get', 'cls'], 'alerting', 3, 'unknown', 2, 'allowlisted', 1, 0],
