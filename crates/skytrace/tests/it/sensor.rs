@@ -104,11 +104,18 @@ impl Server {
     }
 
     fn start(&mut self) {
+        self.start_with_env(&[]);
+    }
+
+    /// Starts the server with extra environment variables (server settings such as
+    /// `SKYTRACE_SENSOR_STALE_S`).
+    fn start_with_env(&mut self, env: &[(&str, &str)]) {
         let data = self.dir.path().join("data");
         let child = Command::new(BIN)
             .args(["serve", "--data-dir"])
             .arg(&data)
             .args(["--listen", &self.addr])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -514,4 +521,120 @@ fn sensor_help_and_missing_features() {
         .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown kind"));
+}
+
+/// The records of a classic pcap file: the 24-byte file header, then each record (16-byte record header
+/// and its bytes) as written, so a test can hand a capture over in parts.
+fn pcap_records(file: &Path) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let data = std::fs::read(file).expect("read capture");
+    assert_eq!(
+        &data[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "little-endian µs pcap"
+    );
+    let mut records = Vec::new();
+    let mut at = 24;
+    while at + 16 <= data.len() {
+        let len = u32::from_le_bytes(data[at + 8..at + 12].try_into().expect("4 bytes")) as usize;
+        records.push(data[at..at + 16 + len].to_vec());
+        at += 16 + len;
+    }
+    assert_eq!(at, data.len(), "whole records");
+    (data[..24].to_vec(), records)
+}
+
+/// Issue 6 "Health": the server marks a sensor `degraded` when one of its sources stops producing
+/// while its heartbeats go on, and `online` again when frames come back. The source is a real replay
+/// reading a FIFO that the test feeds: it blocks on the read when the test stops writing, exactly as a
+/// live interface that hears nothing, and the sensor keeps heartbeating. Closing the FIFO ends the
+/// replay cleanly, which is not a fault (the sensor exits once everything is acknowledged).
+#[test]
+fn a_source_that_stops_producing_makes_the_sensor_degraded() {
+    let Some(file) = capture_file("odid_wifi_bcn_sample.pcap") else {
+        return;
+    };
+    let (header, records) = pcap_records(&file);
+    let mut server = Server::new();
+    server.start_with_env(&[
+        ("SKYTRACE_SENSOR_STALE_S", "2"),
+        ("SKYTRACE_SENSOR_OFFLINE_S", "60"),
+    ]);
+    let fifo = server.dir.path().join("wifi.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let spool = server.dir.path().join("spool");
+    let source = format!("pcap:{}", fifo.display());
+    let sensor = Sensor::start(&server, &spool, &["--source", &source, "--rate", "1000"]);
+    // Opening the write end waits for the sensor to open the read end.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::OpenOptions::new().write(true).open(path));
+    });
+    let mut feed = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the sensor opens the FIFO")
+        .expect("open the FIFO for writing");
+    let status = |server: &Server| server.sensor()["status"].as_str().map(str::to_owned);
+    let frames = |server: &Server| server.sensor()["counters"][&source]["frames"].as_u64();
+    let wait = |what: &str, ok: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ok() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {}",
+                server.sensor()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+
+    // The capture, over and over: `capture` reads up to 64 KiB before it recognises the format, so the
+    // first part is more than that. Every pass is the same frames (the replay at a set rate stamps
+    // them with the wall clock).
+    let pass_bytes: usize = records.iter().map(Vec::len).sum();
+    let first_passes = (64 << 10) / pass_bytes + 2;
+    let write_passes = |feed: &mut std::fs::File, n: usize| {
+        for _ in 0..n {
+            for r in &records {
+                feed.write_all(r).expect("write");
+            }
+        }
+        feed.flush().expect("flush");
+    };
+    feed.write_all(&header).expect("write");
+    write_passes(&mut feed, first_passes);
+    let first = (first_passes * records.len()) as u64;
+    wait("the first part's frames, online", &|| {
+        frames(&server) == Some(first) && status(&server).as_deref() == Some("online")
+    });
+    // Nothing more is written: the frame counter stands still while heartbeats keep arriving.
+    let stopped = Instant::now();
+    wait("degraded", &|| {
+        status(&server).as_deref() == Some("degraded")
+    });
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(2),
+        "degraded only after the stale interval: {:?}",
+        stopped.elapsed()
+    );
+    let s = server.sensor();
+    assert_eq!(s["counters"][&source]["finished"], false, "{s}");
+
+    // Frames again: online again.
+    write_passes(&mut feed, 1);
+    wait("one more pass's frames, online again", &|| {
+        frames(&server) == Some(first + records.len() as u64)
+            && status(&server).as_deref() == Some("online")
+    });
+    // The end of the stream: the replay finishes cleanly, which is no fault.
+    drop(feed);
+    sensor.wait_exit(Duration::from_secs(30));
+    let s = server.sensor();
+    assert_eq!(s["counters"][&source]["finished"], true, "{s}");
+    assert_eq!(
+        server.stored(),
+        (first_passes as u64 + 1) * detections_in(&file),
+        "every detection written to the FIFO stored"
+    );
 }
