@@ -243,9 +243,9 @@ impl Merge {
         }
         if let Some(d) = self
             .detail
-            .filter(|_| newer || t.detail == TrackDetail::default())
+            .filter(|_| newer || *t.detail == TrackDetail::default())
         {
-            t.detail = d;
+            *t.detail = d;
         }
         for tr in self.transports {
             if !t.transports.contains(&tr) {
@@ -352,8 +352,10 @@ fn ingest_tx(
             if rows.contains_key(f.key.as_str()) {
                 continue;
             }
-            let row = match cache.rows.get(&f.key) {
-                Some(r) => r.clone(),
+            // Taken out rather than cloned: the merged rows go back at the end; a row this job leaves out
+            // (a failed job, or a batch of replays only) is read back from the database when next needed.
+            let row = match cache.rows.remove(&f.key) {
+                Some(r) => r,
                 None => match find.query_row([&f.key], track_from).optional()? {
                     Some(r) => r,
                     None => {
@@ -378,7 +380,7 @@ fn ingest_tx(
                             identities: Vec::new(),
                             macs: Vec::new(),
                             activity_ms: received_ms,
-                            detail: TrackDetail::default(),
+                            detail: Box::default(),
                         }
                     }
                 },

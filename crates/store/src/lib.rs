@@ -168,8 +168,9 @@ pub struct TrackRow {
     pub macs: Vec<String>,
     /// Server time (Unix ms) of the last detection stored for the track: the clock of its timeouts.
     pub activity_ms: i64,
-    /// The rest of what the tracker knows (stored as one JSON column).
-    pub detail: TrackDetail,
+    /// The rest of what the tracker knows (stored as one JSON column); boxed, as it is larger than the rest
+    /// of the row and most handling of a row never looks at it.
+    pub detail: Box<TrackDetail>,
 }
 
 /// What the tracker knows of a track beyond [`TrackRow`]'s columns, stored as one JSON object in the
@@ -229,7 +230,7 @@ impl TrackDetail {
     }
 
     /// Reads the stored JSON; anything unreadable is an empty detail (the column is informative only).
-    pub fn from_json(s: &str) -> TrackDetail {
+    pub fn from_json(s: &str) -> Box<TrackDetail> {
         serde_json::from_str(s).unwrap_or_default()
     }
 }

@@ -90,7 +90,7 @@ fn by_track(points: &[Pt]) -> BTreeMap<i64, Vec<&Pt>> {
 type Details = BTreeMap<i64, TrackDetail>;
 
 fn details_of(rows: &[TrackRow]) -> Details {
-    rows.iter().map(|t| (t.id, t.detail.clone())).collect()
+    rows.iter().map(|t| (t.id, (*t.detail).clone())).collect()
 }
 
 /// `(name, value)` of the naming facts a track's detail has.

@@ -13,9 +13,9 @@ use server::{AppState, Config};
 /// The capture's detection lines, or `None` when the test data is not present.
 fn capture_lines(name: &str) -> Option<Vec<DetectionLine>> {
     let path = testdata::file("remoteid", name)?;
-    let mut dec = capture::open(&path).expect("open capture");
+    let dec = capture::open(&path).expect("open capture");
     let mut out = Vec::new();
-    while let Some(ev) = dec.next() {
+    for ev in dec {
         if let capture::Event::Detection(d) = ev.expect("decode") {
             out.push(DetectionLine::from_detection(&d, &Options::default()));
         }

@@ -54,7 +54,7 @@ fn detail_is_stored_newest_wins_and_survives_a_reopen() {
         )
         .wait()
         .expect("ingest");
-    assert_eq!(out.tracks[0].detail, detail(7.5, "A"));
+    assert_eq!(*out.tracks[0].detail, detail(7.5, "A"));
     // A newer batch replaces it; an older one (replayed late) does not.
     s.ingest(sid, "s1", 11, vec![det(3, 3_000, Some(detail(9.0, "B")))])
         .wait()
@@ -70,17 +70,17 @@ fn detail_is_stored_newest_wins_and_survives_a_reopen() {
     let s = Store::open(dir.path()).expect("reopen");
     let rows = s.tracks(None).expect("tracks");
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].detail, detail(9.0, "B"));
+    assert_eq!(*rows[0].detail, detail(9.0, "B"));
     assert_eq!(
-        s.open_tracks().expect("open tracks")[0].detail,
+        *s.open_tracks().expect("open tracks")[0].detail,
         detail(9.0, "B")
     );
 }
 
 #[test]
 fn unreadable_or_old_detail_reads_as_empty() {
-    assert_eq!(TrackDetail::from_json("{}"), TrackDetail::default());
-    assert_eq!(TrackDetail::from_json("not json"), TrackDetail::default());
+    assert_eq!(*TrackDetail::from_json("{}"), TrackDetail::default());
+    assert_eq!(*TrackDetail::from_json("not json"), TrackDetail::default());
     let d = detail(3.0, "M");
-    assert_eq!(TrackDetail::from_json(&d.to_json()), d);
+    assert_eq!(*TrackDetail::from_json(&d.to_json()), d);
 }
