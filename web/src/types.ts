@@ -45,7 +45,8 @@ export interface Track {
   session_id?: string | null;
   dji_serial?: string | null;
   self_id?: string | null;
-  pilot_type?: string | null;
+  /** What the pilot position is: takeoff, live, fixed (null for roles without pilot rights). */
+  pilot_kind?: string | null;
   allowlisted?: boolean | null;
   /** Per-sensor signal level: an array of {name, rssi_dbm} or an object {name: dBm}. */
   sensors_seen?: SensorSeen[] | Record<string, number | null> | null;
