@@ -174,42 +174,64 @@ pub struct TrackRow {
 }
 
 /// What the tracker knows of a track beyond [`TrackRow`]'s columns, stored as one JSON object in the
-/// `detail` column. Every field is optional so that rows written by older builds (`{}`) read back.
+/// `detail` column. Every field is optional so that rows written by older builds (`{}`) read back; unknown
+/// values are left out of the JSON.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct TrackDetail {
     /// Horizontal speed, m/s.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speed_mps: Option<f64>,
     /// Track over ground, degrees from true north.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub heading_deg: Option<f64>,
     /// Vertical speed, m/s, up positive.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub climb_mps: Option<f64>,
     /// Geodetic altitude, m.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alt_geo_m: Option<f64>,
     /// Pressure altitude, m.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alt_baro_m: Option<f64>,
     /// Height, m, above what `height_ref` says.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height_m: Option<f64>,
     /// `takeoff` or `ground`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height_ref: Option<String>,
     /// Kind of the pilot position: `takeoff`, `live`, `fixed` or `unknown-<code>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pilot_kind: Option<String>,
     /// Pilot altitude (geodetic), m.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_alt_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// UA type name (`rotorcraft`, `aeroplane`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ua_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub self_id: Option<String>,
     /// Operator ID as broadcast (a public registration number).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_id: Option<String>,
     /// Authentication pages seen (distinct type and page number).
+    #[serde(skip_serializing_if = "is_zero")]
     pub auth_pages: u32,
     /// Last reported time (aircraft clock), Unix ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_reported_ms: Option<i64>,
     /// Per-sensor reception, by sensor name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sensors_seen: Vec<SensorSeenRow>,
     /// Whether the track matched the allowlist when this detail was written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub allowlisted: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What one sensor last heard of a track.

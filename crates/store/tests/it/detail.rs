@@ -81,6 +81,9 @@ fn detail_is_stored_newest_wins_and_survives_a_reopen() {
 fn unreadable_or_old_detail_reads_as_empty() {
     assert_eq!(*TrackDetail::from_json("{}"), TrackDetail::default());
     assert_eq!(*TrackDetail::from_json("not json"), TrackDetail::default());
+    // Unknown values are left out of the stored JSON.
+    assert_eq!(TrackDetail::default().to_json(), "{}");
     let d = detail(3.0, "M");
+    assert!(!d.to_json().contains("null"), "{}", d.to_json());
     assert_eq!(*TrackDetail::from_json(&d.to_json()), d);
 }
