@@ -49,6 +49,20 @@ async function loadPath(id: number): Promise<void> {
   }
 }
 
+/** The server's pilot kinds in words (ASTM F3411 operator location type). */
+function pilotKindText(kind: string): string {
+  switch (kind) {
+    case 'takeoff':
+      return 'take-off point';
+    case 'live':
+      return 'live (controller GNSS)';
+    case 'fixed':
+      return 'fixed (declared)';
+    default:
+      return kind;
+  }
+}
+
 function row(label: string, value: string, testid?: string): string {
   return `<dt>${label}</dt><dd${testid ? ` data-testid="${testid}"` : ''}>${value}</dd>`;
 }
@@ -96,13 +110,17 @@ function render(): void {
       ${row('Operator ID', esc(fmt.text(t.operator_id)))}
       ${row('Track key', `<code>${esc(t.key)}</code> <span class="unit">#${t.id}</span>`)}
       ${row('Model', esc(fmt.text(t.model)))}
+      ${row('UA type', esc(fmt.text(t.ua_type)))}
+      ${t.auth_pages ? row('Authentication', `${t.auth_pages} <span class="unit">page${t.auth_pages === 1 ? '' : 's'} seen</span>`) : ''}
       ${t.self_id ? row('Self-ID', esc(t.self_id)) : ''}
     </dl>
     <h3>Position</h3>
     <dl>
       ${row('Position', fmt.coord(t.lat, t.lon))}
       ${row('Altitude AMSL', fmt.m(t.alt_m), 'detail-alt')}
+      ${t.alt_baro_m != null ? row('Pressure altitude', fmt.m(t.alt_baro_m)) : ''}
       ${row('Above take-off', fmt.m(t.height_m))}
+      ${t.height_agl_m != null ? row('Above ground', fmt.m(t.height_agl_m)) : ''}
       ${row('Speed', fmt.speed(m.speed) + derived, 'detail-speed')}
       ${row('Heading', fmt.heading(m.heading))}
       ${row('Climb rate', fmt.climb(m.climb))}
@@ -113,6 +131,7 @@ function render(): void {
         pilotHidden
           ? row('Pilot', '<span class="hint">not shown to your role</span>')
           : `${row('Pilot position', fmt.coord(t.operator_lat, t.operator_lon))}
+             ${t.pilot_kind ? row('Pilot position is', esc(pilotKindText(t.pilot_kind))) : ''}
              ${row('Pilot ↔ aircraft', fmt.dist(pilotDist), 'detail-pilot-distance')}
              ${row('Take-off point', fmt.coord(t.home_lat, t.home_lon))}`
       }
@@ -123,6 +142,7 @@ function render(): void {
       ${row('Sensors (RSSI)', sensorsWithRssi(t))}
       ${row('Detections', String(t.detections))}
       ${row('First seen', fmt.time(t.first_seen))}
+      ${t.last_reported ? row('Aircraft clock', fmt.time(t.last_reported)) : ''}
       ${row('Last seen', `${fmt.time(t.last_seen)}${Date.now() - Date.parse(t.last_seen) < 48 * 3600_000 ? ` <span class="unit">(${fmt.ago(t.last_seen)})</span>` : ''}`)}
     </dl>
     <h3>Alerts <span class="unit">(${alerts.length})</span></h3>

@@ -47,6 +47,12 @@ export interface Track {
   self_id?: string | null;
   /** What the pilot position is: takeoff, live, fixed (null for roles without pilot rights). */
   pilot_kind?: string | null;
+  ua_type?: string | null;
+  auth_pages?: number | null;
+  last_reported?: string | null;
+  height_agl_m?: number | null;
+  alt_geo_m?: number | null;
+  alt_baro_m?: number | null;
   allowlisted?: boolean | null;
   /** Per-sensor signal level: an array of {name, rssi_dbm} or an object {name: dBm}. */
   sensors_seen?: SensorSeen[] | Record<string, number | null> | null;
