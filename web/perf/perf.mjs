@@ -33,6 +33,7 @@ const out = join(here, "out");
 const N = Number(process.env.PERF_AIRCRAFT ?? 500);
 const SECONDS = Number(process.env.PERF_SECONDS ?? 30);
 const SETTLE_S = Number(process.env.PERF_SETTLE_SECONDS ?? 10);
+const PROFILE = process.env.PERF_PROFILE !== "0";
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 function skytraceBin() {
@@ -137,9 +138,12 @@ async function main() {
     const markers = await page.locator('[data-testid="drone-marker"]').count();
 
     const cdp = await page.context().newCDPSession(page);
-    await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
-    await cdp.send("Profiler.start");
+    // The sampling profiler costs the page time of its own: PERF_PROFILE=0 measures without it.
+    if (PROFILE) {
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
+      await cdp.send("Profiler.start");
+    }
     const m = await page.evaluate(async (seconds) => {
       const deltas = [];
       const loafs = [];
@@ -188,8 +192,8 @@ async function main() {
       for (const o of observers) o.disconnect();
       return { deltas, loafs, longtasks, hasLoaf };
     }, SECONDS);
-    const { profile } = await cdp.send("Profiler.stop");
-    writeFileSync(join(out, "profile.cpuprofile"), JSON.stringify(profile));
+    const { profile } = PROFILE ? await cdp.send("Profiler.stop") : { profile: null };
+    if (profile) writeFileSync(join(out, "profile.cpuprofile"), JSON.stringify(profile));
     await page.screenshot({ path: join(out, "screenshot.png") });
 
     const d = [...m.deltas].sort((a, b) => a - b);
@@ -219,7 +223,7 @@ async function main() {
         .sort((a, b) => b.duration - a.duration)
         .slice(0, 5)
         .map((l) => ({ duration: Math.round(l.duration), render_ms: Math.round(l.render), scripts: l.scripts.slice(0, 4) })),
-      hot_functions: hotFunctions(profile),
+      hot_functions: profile ? hotFunctions(profile) : "not recorded (PERF_PROFILE=0)",
       page_errors: consoleErrors,
       chromium: browser.version(),
     };
