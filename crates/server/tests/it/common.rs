@@ -1,9 +1,14 @@
 //! A server on a temporary data directory with three users and one sensor, and detection-line fixtures
 //! built with the contract's own serialiser.
 
-use serde_json::json;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use reqwest::StatusCode as HttpStatus;
+use serde_json::{json, Value};
 use server::{AppState, Config};
+use std::time::Duration;
 use store::{Role, Store};
+use tower::ServiceExt;
 
 pub struct Fixture {
     pub _dir: tempfile::TempDir,
@@ -95,4 +100,95 @@ pub fn batch(lines: &[String]) -> String {
     let mut s = lines.join("\n");
     s.push('\n');
     s
+}
+
+/// Sends `req` through `app(state)`: the status and the body as JSON (`Null` when it is not JSON).
+pub async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
+    let (status, v, _) = call_text(state, req).await;
+    (status, v)
+}
+
+/// [`call`], with the body's text as well.
+pub async fn call_text(state: &AppState, req: Request<Body>) -> (StatusCode, Value, String) {
+    let resp = server::app(state.clone())
+        .oneshot(req)
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let v = serde_json::from_slice(&bytes).unwrap_or_default();
+    (status, v, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Logs `user` in through `app(state)` and returns the session token.
+pub async fn login(state: &AppState, user: &str) -> String {
+    let (st, v) = call(
+        state,
+        Request::post("/api/v1/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({ "username": user, "password": PASSWORD }).to_string(),
+            ))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v["token"].as_str().expect("token").to_owned()
+}
+
+/// A real server on 127.0.0.1:0 and an HTTP client for it.
+pub struct Served {
+    /// `http://127.0.0.1:PORT/api/v1`.
+    pub base: String,
+    pub client: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Serves `state` on 127.0.0.1:0 until [`Served::stop`].
+pub async fn serve(state: AppState) -> Served {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    Served {
+        base,
+        client: reqwest::Client::new(),
+        stop,
+        task,
+    }
+}
+
+impl Served {
+    /// Logs `user` in over HTTP and returns the session token.
+    pub async fn login(&self, user: &str) -> String {
+        let r = self
+            .client
+            .post(format!("{}/login", self.base))
+            .json(&json!({ "username": user, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), HttpStatus::OK);
+        r.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Asks the server to stop and waits (10 s at most) for it to finish cleanly.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("graceful stop")
+            .expect("join")
+            .expect("serve");
+    }
 }

@@ -4,7 +4,7 @@
 //! values asserted are those of `odid_wifi_bcn_sample.pcap.txt`), decoded as `skytrace decode` does and
 //! posted to a real server on 127.0.0.1. The detail survives a restart and the restored track keeps it.
 
-use crate::common::{fixture, PASSWORD};
+use crate::common::{fixture, serve, Served};
 use contract::{DetectionLine, Options};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -27,46 +27,8 @@ fn body(lines: &[DetectionLine]) -> String {
     lines.iter().map(|l| l.to_json() + "\n").collect()
 }
 
-struct Server {
-    base: String,
-    client: reqwest::Client,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-async fn serve(state: AppState) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, state, async move {
-        let _ = rx.await;
-    }));
-    Server {
-        base,
-        client: reqwest::Client::new(),
-        stop,
-        task,
-    }
-}
-
-impl Server {
-    async fn login(&self, user: &str) -> String {
-        let r = self
-            .client
-            .post(format!("{}/login", self.base))
-            .json(&serde_json::json!({ "username": user, "password": PASSWORD }))
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(r.status(), StatusCode::OK);
-        r.json::<Value>().await.expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
-    }
-
+/// The requests this file makes, on the shared real-server fixture.
+impl Served {
     async fn tracks(&self, token: &str) -> Vec<Value> {
         let r = self
             .client
@@ -102,11 +64,6 @@ impl Server {
             .await
             .expect("lists");
         assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.expect("join").expect("serve");
     }
 }
 

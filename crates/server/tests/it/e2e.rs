@@ -1,56 +1,34 @@
 //! End to end: a real server on 127.0.0.1:0, a real HTTP client.
 
 use crate::common::{
-    basic_id_on, batch, fixture, location_on, now_ms, rid_full, rid_location, Fixture, PASSWORD,
+    basic_id_on, batch, fixture, location_on, now_ms, rid_full, rid_location, serve, Fixture,
+    Served,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
 use server::Config;
 use std::time::Duration;
 
+/// A real server on the standard fixture.
 struct Running {
-    base: String,
-    client: reqwest::Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    srv: Served,
     f: Fixture,
 }
 
 async fn start(config: Config) -> Running {
     let f = fixture(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, f.state.clone(), async move {
-        let _ = rx.await;
-    }));
-    Running {
-        base,
-        client: reqwest::Client::new(),
-        stop: Some(tx),
-        task,
-        f,
+    let srv = serve(f.state.clone()).await;
+    Running { srv, f }
+}
+
+impl std::ops::Deref for Running {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.srv
     }
 }
 
 impl Running {
-    async fn login(&self, user: &str) -> String {
-        let r = self
-            .client
-            .post(format!("{}/login", self.base))
-            .json(&serde_json::json!({ "username": user, "password": PASSWORD }))
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(r.status(), StatusCode::OK);
-        r.json::<Value>().await.expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
-    }
-
     async fn get(&self, path: &str, token: &str) -> Value {
         let r = self
             .client
@@ -79,15 +57,9 @@ impl Running {
         (r.status(), r.json().await.unwrap_or_default())
     }
 
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        tokio::time::timeout(Duration::from_secs(10), self.task)
-            .await
-            .expect("graceful stop")
-            .expect("join")
-            .expect("serve");
+    /// Stops the server, then drops the fixture's data directory.
+    async fn stop(self) {
+        self.srv.stop().await;
     }
 }
 

@@ -1,31 +1,10 @@
 //! Handler tests through `app().oneshot(request)`.
 
-use crate::common::{batch, fixture, now_ms, rid_full, PASSWORD};
+use crate::common::{batch, call_text as call, fixture, login, now_ms, rid_full};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use server::routes::sensors::{health, Health};
 use server::Config;
-use tower::ServiceExt;
-
-async fn call(
-    state: &server::AppState,
-    req: Request<Body>,
-) -> (StatusCode, serde_json::Value, String) {
-    let resp = server::app(state.clone())
-        .oneshot(req)
-        .await
-        .expect("infallible");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_default(),
-        text,
-    )
-}
 
 fn post(uri: &str, token: Option<&str>, body: String) -> Request<Body> {
     let mut b = Request::post(uri).header("content-type", "application/json");
@@ -41,20 +20,6 @@ fn get(uri: &str, token: Option<&str>) -> Request<Body> {
         b = b.header("authorization", format!("Bearer {t}"));
     }
     b.body(Body::empty()).expect("request")
-}
-
-async fn login(state: &server::AppState, user: &str) -> String {
-    let (st, v, _) = call(
-        state,
-        post(
-            "/api/v1/login",
-            None,
-            format!(r#"{{"username":"{user}","password":"{PASSWORD}"}}"#),
-        ),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK);
-    v["token"].as_str().expect("token").to_owned()
 }
 
 #[tokio::test]

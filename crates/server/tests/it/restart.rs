@@ -2,31 +2,17 @@
 //! of the previous run go back to the tracker, so later detections continue them; `?active=true` follows
 //! the tracker's state.
 
-use crate::common::{batch, rid_full, rid_location, PASSWORD};
+use crate::common::{batch, call, login, rid_full, rid_location, PASSWORD};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use serde_json::{json, Value};
 use server::{AppState, Config};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use store::{Role, Store};
-use tower::ServiceExt;
 
 /// 2026-01-01T12:00:00Z.
 const T0: i64 = 1_767_268_800_000;
 const MAC: &str = "02:11:22:33:44:55";
-
-async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
-    let resp = server::app(state.clone())
-        .oneshot(req)
-        .await
-        .expect("infallible");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or_default())
-}
 
 fn get(uri: &str, token: &str) -> Request<Body> {
     Request::get(uri)
@@ -46,20 +32,6 @@ async fn post_batch(s: &AppState, sensor: &str, seq: i64, lines: &[String]) {
     .await;
     assert_eq!(st, StatusCode::OK, "{ack}");
     assert_eq!(ack["stored"].as_u64(), Some(lines.len() as u64), "{ack}");
-}
-
-async fn login(s: &AppState) -> String {
-    let (_, v) = call(
-        s,
-        Request::post("/api/v1/login")
-            .header("content-type", "application/json")
-            .body(Body::from(
-                json!({ "username": "op", "password": PASSWORD }).to_string(),
-            ))
-            .expect("request"),
-    )
-    .await;
-    v["token"].as_str().expect("token").to_owned()
 }
 
 /// One server run on `dir`: a store opened there and the state built on it, on the shared clock.
@@ -114,7 +86,7 @@ async fn a_restart_continues_open_tracks_and_active_follows_the_tracker_state() 
 
     // First run: aircraft A (serial, then a location-only frame bound through its MAC) and aircraft B.
     let s = run(dir.path(), &clock);
-    let op = login(&s).await;
+    let op = login(&s, "op").await;
     post_batch(
         &s,
         &sensor,
@@ -167,7 +139,7 @@ async fn a_restart_continues_open_tracks_and_active_follows_the_tracker_state() 
     // their tracks (the restored tracker knows A's MAC and B's serial); B is active again.
     clock.store(T0 + 40_000, Ordering::SeqCst);
     let s = run(dir.path(), &clock);
-    let op = login(&s).await;
+    let op = login(&s, "op").await;
     post_batch(
         &s,
         &sensor,
@@ -210,7 +182,7 @@ async fn a_restart_continues_open_tracks_and_active_follows_the_tracker_state() 
     // A third run restores nothing closed: the same aircraft now starts a new track.
     clock.store(T0 + 400_000, Ordering::SeqCst);
     let s = run(dir.path(), &clock);
-    let op = login(&s).await;
+    let op = login(&s, "op").await;
     post_batch(
         &s,
         &sensor,

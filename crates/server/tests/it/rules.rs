@@ -2,29 +2,16 @@
 //! pilot-in-zone, dwell and exit; the allowlist and watchlist set through `/lists`; unknown aircraft;
 //! lost and closed tracks after the tracker's timeouts.
 
-use crate::common::{batch, fixture_with_clock, line, location_on};
+use crate::common::{batch, call, fixture_with_clock, line, location_on};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 use server::Config;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use tower::ServiceExt;
 
 /// 2026-01-01T12:00:00Z.
 const T0: i64 = 1_767_268_800_000;
-
-async fn call(state: &server::AppState, req: Request<Body>) -> (StatusCode, Value) {
-    let resp = server::app(state.clone())
-        .oneshot(req)
-        .await
-        .expect("infallible");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or_default())
-}
 
 fn req(method: &str, uri: &str, token: &str, body: Option<Value>) -> Request<Body> {
     Request::builder()

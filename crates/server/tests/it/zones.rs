@@ -1,38 +1,11 @@
 //! The zones API: import of the real zone files (ED-318, ED-269, airport list), all or nothing with the bad
 //! item named, audited, and live in the zone index; editing a zone with PUT; roles.
 
-use crate::common::{fixture, PASSWORD};
+use crate::common::{call, fixture, login};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 use server::{AppState, Config};
-use tower::ServiceExt;
-
-async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
-    let resp = server::app(state.clone())
-        .oneshot(req)
-        .await
-        .expect("infallible");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or_default())
-}
-
-async fn login(s: &AppState, user: &str) -> String {
-    let (_, v) = call(
-        s,
-        Request::post("/api/v1/login")
-            .header("content-type", "application/json")
-            .body(Body::from(
-                json!({ "username": user, "password": PASSWORD }).to_string(),
-            ))
-            .expect("request"),
-    )
-    .await;
-    v["token"].as_str().expect("token").to_owned()
-}
 
 fn send(method: &str, uri: &str, token: &str, body: impl Into<Body>) -> Request<Body> {
     Request::builder()
