@@ -21,6 +21,15 @@ fn wall_ns() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64
 }
 
+/// The error that ends a replay source: its file cannot be (re)opened or read.
+fn fatal(source_name: &str, message: String) -> SourceError {
+    SourceError {
+        source_name: source_name.to_owned(),
+        message,
+        fatal: true,
+    }
+}
+
 /// Decides when each item is due and what time stamp it carries.
 #[derive(Debug)]
 struct Pacer {
@@ -29,14 +38,37 @@ struct Pacer {
     origin: Option<(Instant, i64, i64)>,
     /// Detections paced in this pass (rate mode).
     paced: u64,
+    /// Passes started so far (the first counts).
+    passes: u64,
+    /// The current pass has yielded at least one item (an empty file must not loop forever).
+    any: bool,
     stop: Arc<AtomicBool>,
 }
 
 impl Pacer {
-    /// Starts a new pass (a loop).
-    fn restart(&mut self) {
+    fn new(replay: Replay, stop: Arc<AtomicBool>) -> Pacer {
+        Pacer {
+            replay,
+            origin: None,
+            paced: 0,
+            passes: 1,
+            any: false,
+            stop,
+        }
+    }
+
+    /// At the end of a pass: whether to play the file again (loop on, the pass was not empty, and the
+    /// `loops` limit not reached); if so the next pass is started.
+    fn next_pass(&mut self) -> bool {
+        let r = self.replay;
+        if !r.repeat || !self.any || r.loops.is_some_and(|n| self.passes >= n) {
+            return false;
+        }
+        self.passes += 1;
+        self.any = false;
         self.origin = None;
         self.paced = 0;
+        true
     }
 
     /// Waits until an item of capture time `t` carrying `detections` detections is due; returns its live
@@ -80,10 +112,7 @@ pub struct PcapReplay {
     records: capture::Records,
     pacer: Pacer,
     skip: u64,
-    passes: u64,
     scratch: Vec<capture::Detection>,
-    /// The current pass has yielded at least one record (an empty file must not loop forever).
-    any: bool,
 }
 
 impl PcapReplay {
@@ -99,34 +128,15 @@ impl PcapReplay {
         skip: u64,
         stop: Arc<AtomicBool>,
     ) -> Result<PcapReplay, SourceError> {
-        let records = capture::Records::open(path).map_err(|e| SourceError {
-            source_name: name.clone(),
-            message: e.to_string(),
-            fatal: true,
-        })?;
+        let records = capture::Records::open(path).map_err(|e| fatal(&name, e.to_string()))?;
         Ok(PcapReplay {
             name,
             path: path.to_path_buf(),
             records,
-            pacer: Pacer {
-                replay,
-                origin: None,
-                paced: 0,
-                stop,
-            },
+            pacer: Pacer::new(replay, stop),
             skip,
-            passes: 1,
             scratch: Vec::new(),
-            any: false,
         })
-    }
-
-    fn fatal(&self, message: String) -> SourceError {
-        SourceError {
-            source_name: self.name.clone(),
-            message,
-            fatal: true,
-        }
     }
 
     /// The next record, reopening the file for the next pass when looping.
@@ -134,20 +144,16 @@ impl PcapReplay {
         loop {
             match self.records.next() {
                 Some(Ok(r)) => {
-                    self.any = true;
+                    self.pacer.any = true;
                     return Ok(Some(r));
                 }
-                Some(Err(e)) => return Err(self.fatal(e.to_string())),
+                Some(Err(e)) => return Err(fatal(&self.name, e.to_string())),
                 None => {
-                    let r = self.pacer.replay;
-                    if !r.repeat || !self.any || r.loops.is_some_and(|n| self.passes >= n) {
+                    if !self.pacer.next_pass() {
                         return Ok(None);
                     }
-                    self.passes += 1;
-                    self.any = false;
-                    self.pacer.restart();
                     self.records = capture::Records::open(&self.path)
-                        .map_err(|e| self.fatal(e.to_string()))?;
+                        .map_err(|e| fatal(&self.name, e.to_string()))?;
                 }
             }
         }
@@ -204,9 +210,7 @@ pub struct IqReplay {
     bursts: dsp::rx::Bursts,
     pacer: Pacer,
     skip: u64,
-    passes: u64,
     index: u64,
-    any: bool,
     base_ns: i64,
 }
 
@@ -224,26 +228,16 @@ impl IqReplay {
         skip: u64,
         stop: Arc<AtomicBool>,
     ) -> Result<IqReplay, SourceError> {
-        let bursts = dsp::rx::Bursts::open(path, &opts).map_err(|e| SourceError {
-            source_name: name.clone(),
-            message: format!("{}: {e}", path.display()),
-            fatal: true,
-        })?;
+        let bursts = dsp::rx::Bursts::open(path, &opts)
+            .map_err(|e| fatal(&name, format!("{}: {e}", path.display())))?;
         Ok(IqReplay {
             name,
             path: path.to_path_buf(),
             opts,
             bursts,
-            pacer: Pacer {
-                replay,
-                origin: None,
-                paced: 0,
-                stop,
-            },
+            pacer: Pacer::new(replay, stop),
             skip,
-            passes: 1,
             index: 0,
-            any: false,
             base_ns: 0,
         })
     }
@@ -252,32 +246,20 @@ impl IqReplay {
         loop {
             match self.bursts.next() {
                 Some(Ok(b)) => {
-                    self.any = true;
+                    self.pacer.any = true;
                     self.index += 1;
                     return Ok(Some(b));
                 }
                 Some(Err(e)) => {
-                    return Err(SourceError {
-                        source_name: self.name.clone(),
-                        message: format!("{}: {e}", self.path.display()),
-                        fatal: true,
-                    })
+                    return Err(fatal(&self.name, format!("{}: {e}", self.path.display())))
                 }
                 None => {
-                    let r = self.pacer.replay;
-                    if !r.repeat || !self.any || r.loops.is_some_and(|n| self.passes >= n) {
+                    if !self.pacer.next_pass() {
                         return Ok(None);
                     }
-                    self.passes += 1;
-                    self.any = false;
                     self.index = 0;
-                    self.pacer.restart();
-                    self.bursts =
-                        dsp::rx::Bursts::open(&self.path, &self.opts).map_err(|e| SourceError {
-                            source_name: self.name.clone(),
-                            message: format!("{}: {e}", self.path.display()),
-                            fatal: true,
-                        })?;
+                    self.bursts = dsp::rx::Bursts::open(&self.path, &self.opts)
+                        .map_err(|e| fatal(&self.name, format!("{}: {e}", self.path.display())))?;
                 }
             }
         }
@@ -346,6 +328,14 @@ mod tests {
         Arc::new(AtomicBool::new(false))
     }
 
+    fn replay(rate: f64, repeat: bool, loops: Option<u64>) -> Replay {
+        Replay {
+            rate: Some(rate),
+            repeat,
+            loops,
+        }
+    }
+
     fn frames(src: &mut dyn Source) -> Vec<Item> {
         let mut out = Vec::new();
         while let Some(i) = src.next().unwrap() {
@@ -359,11 +349,7 @@ mod tests {
         let Some(file) = testdata::file("remoteid", "odid_wifi_sample.pcap") else {
             return;
         };
-        let fast = Replay {
-            rate: Some(1e6),
-            repeat: true,
-            loops: Some(3),
-        };
+        let fast = replay(1e6, true, Some(3));
         let mut src = PcapReplay::open("p".into(), &file, fast, 0, stop()).unwrap();
         let all = frames(&mut src);
         let once = capture::Records::open(&file).unwrap().count();
@@ -396,11 +382,7 @@ mod tests {
             return;
         };
         // 21 detections at 100/s: the last is due 0.2 s after the first.
-        let r = Replay {
-            rate: Some(100.0),
-            repeat: false,
-            loops: None,
-        };
+        let r = replay(100.0, false, None);
         let mut src = PcapReplay::open("p".into(), &file, r, 0, stop()).unwrap();
         let t = Instant::now();
         let n = frames(&mut src).len();
@@ -417,11 +399,7 @@ mod tests {
         let Some(file) = testdata::file("remoteid", "odid_wifi_bcn_sample.pcap") else {
             return;
         };
-        let r = Replay {
-            rate: Some(1.0),
-            repeat: true,
-            loops: None,
-        };
+        let r = replay(1.0, true, None);
         let s = stop();
         let mut src = PcapReplay::open("p".into(), &file, r, 0, s.clone()).unwrap();
         assert!(src.next().unwrap().is_some());
@@ -436,11 +414,7 @@ mod tests {
         let Some(file) = testdata::file("ocusync", "mavic_air_2.sigmf-data") else {
             return;
         };
-        let fast = Replay {
-            rate: Some(1e6),
-            repeat: true,
-            loops: Some(2),
-        };
+        let fast = replay(1e6, true, Some(2));
         let opts = dsp::rx::DecodeOptions {
             source: dsp::iq::SourceOptions::default(),
             mode: dsp::fec::DecodeMode::Turbo,
