@@ -63,6 +63,9 @@ pub mod settings;
 #[cfg(feature = "wifi")]
 pub mod wifi;
 
+#[cfg(any(feature = "ble", feature = "sdr"))]
+mod queue;
+
 #[cfg(feature = "ble")]
 pub mod ble;
 

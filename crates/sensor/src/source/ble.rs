@@ -20,10 +20,8 @@
 //! blocking D-Bus).
 
 pub use super::settings::{BleConfig, ScanMode};
-use super::{Item, Source, SourceError};
-use std::sync::atomic::{AtomicU64, Ordering};
+use super::{queue, Item, Source, SourceError};
 use std::sync::mpsc;
-use std::sync::Arc;
 use wire::ble::{
     emit_odid_ad, Address, AdvMode, ExtAdvRepr, ExtHeader, LegacyAdvRepr, PduType, ODID_APP_CODE,
 };
@@ -121,19 +119,16 @@ pub fn report_item(r: &Report<'_>) -> Option<Item> {
     })
 }
 
-type Message = Result<Item, SourceError>;
-
 /// The BLE source: the receiving end of the BlueZ thread's queue.
 pub struct BleSource {
     name: String,
-    rx: mpsc::Receiver<Message>,
-    dropped: Arc<AtomicU64>,
+    queue: queue::Receiver,
 }
 
 impl BleSource {
     /// Reports dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.queue.dropped()
     }
 }
 
@@ -143,14 +138,11 @@ impl Source for BleSource {
     }
 
     fn next(&mut self) -> Result<Option<Item>, SourceError> {
-        match self.rx.recv_timeout(super::POLL) {
-            Ok(Ok(item)) => Ok(Some(item)),
-            Ok(Err(e)) => Err(e),
-            // Nothing advertised: back to the pipeline, which may be stopping.
-            Err(mpsc::RecvTimeoutError::Timeout) => Ok(Some(Item::Idle)),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                Err(fatal(&self.name, "the BlueZ scan thread ended".into()))
-            }
+        // Nothing advertised within the poll interval: `Idle`, back to the pipeline, which may be
+        // stopping. The scan never ends by itself: the thread's end is an error.
+        match self.queue.next()? {
+            Some(item) => Ok(Some(item)),
+            None => Err(fatal(&self.name, "the BlueZ scan thread ended".into())),
         }
     }
 
@@ -178,13 +170,11 @@ pub fn open(adapter: &str, cfg: &BleConfig) -> Result<Box<dyn Source>, SourceErr
     if cfg.queue == 0 {
         return Err(fatal(&name, "queue must be at least 1".into()));
     }
-    let (tx, rx) = mpsc::sync_channel::<Message>(cfg.queue);
+    let (tx, queue) = queue::bounded(cfg.queue);
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), SourceError>>();
-    let dropped = Arc::new(AtomicU64::new(0));
     let sink = live::Sink {
         name: name.clone(),
         tx,
-        dropped: dropped.clone(),
     };
     let adapter_name = adapter.to_owned();
     let cfg2 = cfg.clone();
@@ -209,7 +199,7 @@ pub fn open(adapter: &str, cfg: &BleConfig) -> Result<Box<dyn Source>, SourceErr
         })
         .map_err(|e| fatal(&name, format!("cannot start the BlueZ thread: {e}")))?;
     match ready_rx.recv() {
-        Ok(Ok(())) => Ok(Box::new(BleSource { name, rx, dropped })),
+        Ok(Ok(())) => Ok(Box::new(BleSource { name, queue })),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(fatal(
             &name,
@@ -220,7 +210,7 @@ pub fn open(adapter: &str, cfg: &BleConfig) -> Result<Box<dyn Source>, SourceErr
 
 /// The BlueZ side: thin, not testable without an adapter and bluetoothd.
 mod live {
-    use super::{fatal, report_item, BleConfig, Message, Report, ScanMode, SourceError};
+    use super::{fatal, queue, report_item, BleConfig, Report, ScanMode, SourceError};
     use bluer::monitor::{Monitor, MonitorEvent, Pattern, RssiSamplingPeriod, Type};
     use bluer::{
         AdapterEvent, Address, AddressType, DeviceEvent, DeviceProperty, DiscoveryFilter,
@@ -229,16 +219,14 @@ mod live {
     use futures_util::stream::{SelectAll, Stream, StreamExt};
     use std::collections::{HashMap, HashSet};
     use std::pin::Pin;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{mpsc, Arc};
+    use std::sync::mpsc;
 
     /// The Remote ID service UUID 0xFFFA on the Bluetooth base UUID.
     const ODID_UUID: Uuid = Uuid::from_u128(0x0000_FFFA_0000_1000_8000_0080_5F9B_34FB);
 
     pub(super) struct Sink {
         pub name: String,
-        pub tx: mpsc::SyncSender<Message>,
-        pub dropped: Arc<AtomicU64>,
+        pub tx: queue::Sender,
     }
 
     impl Sink {
@@ -247,16 +235,15 @@ mod live {
             let Some(item) = report_item(r) else {
                 return true;
             };
-            match self.tx.try_send(Ok(item)) {
-                Ok(()) => true,
-                Err(mpsc::TrySendError::Full(_)) => {
-                    let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            match self.tx.offer(item) {
+                queue::Offer::Queued => true,
+                queue::Offer::Dropped(n) => {
                     if n.is_power_of_two() {
                         tracing::warn!(source = %self.name, dropped = n, "BLE report queue full: reports dropped");
                     }
                     true
                 }
-                Err(mpsc::TrySendError::Disconnected(_)) => false,
+                queue::Offer::Closed => false,
             }
         }
     }
@@ -330,7 +317,7 @@ mod live {
         }
         if let Err(e) = scan(&adapter, found, sink).await {
             // The pipeline gets the error as the source's last message (it waits if the queue is full).
-            let _ = sink.tx.send(Err(e));
+            sink.tx.fail(e);
         }
         drop(_keep_monitor);
         Ok(())

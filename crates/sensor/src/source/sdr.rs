@@ -19,10 +19,10 @@
 //! ```
 
 pub use super::settings::SdrConfig;
-use super::{Item, Source, SourceError};
+use super::{queue, Item, Source, SourceError};
 use dsp::rx::{Burst, Outcome};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 
 impl SdrConfig {
     /// The `dsp::soapy` configuration for device arguments `args`.
@@ -113,7 +113,7 @@ pub type Producer =
 /// An SDR source: the receiving end of the radio thread's queue. Dropping it stops the radio.
 pub struct SdrSource {
     name: String,
-    rx: mpsc::Receiver<Result<Item, SourceError>>,
+    queue: queue::Receiver,
     stop: Arc<AtomicBool>,
     counters: Arc<Counters>,
 }
@@ -125,14 +125,17 @@ pub struct Counters {
     pub bursts: AtomicU64,
     /// Bursts not reported (failed CRC, cut off, invalid frame).
     pub dropped_bursts: AtomicU64,
-    /// Detections dropped because the queue was full.
-    pub dropped_queue_full: AtomicU64,
 }
 
 impl SdrSource {
     /// The radio thread's counters.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// Detections dropped because the queue was full.
+    pub fn dropped_queue_full(&self) -> u64 {
+        self.queue.dropped()
     }
 }
 
@@ -148,21 +151,16 @@ impl Source for SdrSource {
     }
 
     fn next(&mut self) -> Result<Option<Item>, SourceError> {
-        match self.rx.recv_timeout(super::POLL) {
-            Ok(Ok(item)) => Ok(Some(item)),
-            Ok(Err(e)) => Err(e),
-            // No burst decoded meanwhile: back to the pipeline, which may be stopping.
-            Err(mpsc::RecvTimeoutError::Timeout) => Ok(Some(Item::Idle)),
-            // The producer returned without error: the stream ended.
-            Err(mpsc::RecvTimeoutError::Disconnected) => Ok(None),
-        }
+        // No burst decoded meanwhile: `Idle`, back to the pipeline, which may be stopping. `None`: the
+        // producer returned without error, the stream ended.
+        self.queue.next()
     }
 
     fn drops(&self) -> Vec<(&'static str, u64)> {
         let c = &self.counters;
         vec![
             ("bad-burst", c.dropped_bursts.load(Ordering::Relaxed)),
-            ("queue-full", c.dropped_queue_full.load(Ordering::Relaxed)),
+            ("queue-full", self.dropped_queue_full()),
         ]
     }
 }
@@ -189,7 +187,7 @@ fn now_ns() -> i64 {
 ///
 /// The thread cannot be started.
 pub fn spawn(name: &str, queue: usize, producer: Producer) -> Result<SdrSource, SourceError> {
-    let (tx, rx) = mpsc::sync_channel(queue.max(1));
+    let (tx, rx) = queue::bounded(queue);
     let stop = Arc::new(AtomicBool::new(false));
     let counters = Arc::new(Counters::default());
     let (stop2, counters2, name2) = (stop.clone(), counters.clone(), name.to_owned());
@@ -200,15 +198,11 @@ pub fn spawn(name: &str, queue: usize, producer: Producer) -> Result<SdrSource, 
             let mut on_burst = |center_hz: f64, burst: Burst| {
                 let frame = counters2.bursts.fetch_add(1, Ordering::Relaxed) + 1;
                 match burst_outcome(center_hz, &burst, now_ns(), frame) {
-                    BurstOutcome::Detection(d) => match tx.try_send(Ok(Item::Detection(d))) {
-                        Ok(()) => {}
-                        Err(mpsc::TrySendError::Full(_)) => {
-                            counters2.dropped_queue_full.fetch_add(1, Ordering::Relaxed);
+                    BurstOutcome::Detection(d) => {
+                        if tx.offer(Item::Detection(d)) == queue::Offer::Closed {
+                            stop2.store(true, Ordering::Relaxed);
                         }
-                        Err(mpsc::TrySendError::Disconnected(_)) => {
-                            stop2.store(true, Ordering::Relaxed)
-                        }
-                    },
+                    }
                     BurstOutcome::Dropped(reason) => {
                         counters2.dropped_bursts.fetch_add(1, Ordering::Relaxed);
                         tracing::debug!(source = %name2, %reason, "OcuSync burst dropped");
@@ -216,13 +210,13 @@ pub fn spawn(name: &str, queue: usize, producer: Producer) -> Result<SdrSource, 
                 }
             };
             if let Err(m) = producer(&keep_going, &mut on_burst) {
-                let _ = tx.send(Err(fatal(&name2, m)));
+                tx.fail(fatal(&name2, m));
             }
         })
         .map_err(|e| fatal(name, format!("cannot start the radio thread: {e}")))?;
     Ok(SdrSource {
         name: name.to_owned(),
-        rx,
+        queue: rx,
         stop,
         counters,
     })

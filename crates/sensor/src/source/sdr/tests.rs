@@ -3,6 +3,7 @@
 
 use super::*;
 use dsp::rx::{Receiver, ReceiverConfig};
+use std::sync::mpsc;
 
 /// A producer reading `path` (SigMF) in 16,384-sample chunks, as a radio delivers them.
 fn file_producer(path: std::path::PathBuf) -> Producer {
@@ -92,7 +93,7 @@ fn a_recording_through_the_source_gives_the_detections_of_the_file_decoder() {
         c.dropped_bursts.load(Ordering::Relaxed) as usize,
         bursts.len() - want.len()
     );
-    assert_eq!(c.dropped_queue_full.load(Ordering::Relaxed), 0);
+    assert_eq!(src.dropped_queue_full(), 0);
 }
 
 #[test]
