@@ -1,16 +1,15 @@
 //! The `skytrace` binary end to end: real captures in, JSON lines, tables and summaries out; bad files give
 //! a clear error and a non-zero exit status without stopping the other files.
 
+mod common;
 mod demo;
 mod sensor;
 
+use common::{add_sensor, add_user, free_port, http, BIN};
 use std::process::{Command, Output};
 
 fn skytrace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_skytrace"))
-        .args(args)
-        .output()
-        .expect("run skytrace")
+    Command::new(BIN).args(args).output().expect("run skytrace")
 }
 
 fn capture(name: &str) -> Option<String> {
@@ -191,73 +190,36 @@ fn raw_iq_needs_a_sample_rate() {
 /// token on the last line, then a login over HTTP on loopback.
 #[test]
 fn admin_then_serve_then_login() {
-    use std::io::{Read, Write};
-    let dir = std::env::temp_dir().join(format!("skytrace-serve-it-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let data = dir.to_str().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skytrace"))
-        .args([
-            "admin",
-            "--data-dir",
-            data,
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "operator",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"correct horse battery\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-    let out = skytrace(&["admin", "--data-dir", data, "sensor", "add", "roof"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    add_user(data, "alice", "correct horse battery");
+    let out = add_sensor(data, "roof");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     let token = stdout.lines().last().unwrap();
     assert_eq!(token.len(), 64, "{stdout}");
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
     // A second sensor of the same name is refused.
-    assert!(
-        !skytrace(&["admin", "--data-dir", data, "sensor", "add", "roof"])
-            .status
-            .success()
-    );
+    assert!(!add_sensor(data, "roof").status.success());
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_skytrace"))
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server = Command::new(BIN)
         .args(["serve", "--data-dir", data, "--listen", &addr])
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let body = r#"{"username":"alice","password":"correct horse battery"}"#;
-    let request = format!(
-        "POST /api/v1/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut response = String::new();
+    let mut response = None;
     for _ in 0..100 {
-        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
-            s.write_all(request.as_bytes()).unwrap();
-            s.read_to_string(&mut response).unwrap();
+        response = http(&addr, "POST", "/api/v1/login", None, body);
+        if response.is_some() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     server.kill().ok();
     server.wait().ok();
-    std::fs::remove_dir_all(&dir).ok();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("\"token\""), "{response}");
+    let (status, body) = response.expect("the server answered");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"token\""), "{body}");
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_skytrace");
+use crate::common::{add_sensor, add_user, free_port, http, BIN};
 
 /// Detections `skytrace decode` finds in a capture.
 fn detections_in(file: &Path) -> u64 {
@@ -16,36 +16,6 @@ fn detections_in(file: &Path) -> u64 {
         .expect("open capture")
         .filter(|e| matches!(e, Ok(capture::Event::Detection(_))))
         .count() as u64
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-/// One HTTP/1.1 exchange on the loopback; `None` when nothing listens.
-fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &str,
-) -> Option<(u16, String)> {
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).ok()?;
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).ok()?;
-    let status = resp.split(' ').nth(1)?.parse().ok()?;
-    Some((status, resp.split_once("\r\n\r\n")?.1.to_owned()))
 }
 
 /// A server data directory with an operator and a sensor, and the server process when running.
@@ -62,31 +32,8 @@ impl Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         let data = data.to_str().expect("utf-8 path");
-        let mut add = Command::new(BIN)
-            .args([
-                "admin",
-                "--data-dir",
-                data,
-                "user",
-                "add",
-                "op",
-                "--role",
-                "operator",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("admin user add");
-        add.stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"a long test password\n")
-            .expect("password");
-        assert!(add.wait().expect("wait").success());
-        let out = Command::new(BIN)
-            .args(["admin", "--data-dir", data, "sensor", "add", "roof"])
-            .output()
-            .expect("admin sensor add");
+        add_user(data, "op", "a long test password");
+        let out = add_sensor(data, "roof");
         assert!(out.status.success());
         let stdout = String::from_utf8_lossy(&out.stdout);
         let sensor_token = stdout.lines().last().expect("token line").trim().to_owned();
@@ -209,48 +156,55 @@ impl Sensor {
 
     /// The local status page, once it answers.
     fn status(&self) -> Option<serde_json::Value> {
-        let (_, body) = http(&self.status_addr, "GET", "/", None, "")?;
-        serde_json::from_str(&body).ok()
+        status_at(&self.status_addr)
     }
 
     fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&serde_json::Value) -> bool) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(s) = self.status() {
-                if ok(&s) {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}: {:?}",
-                self.status()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        poll(
+            timeout,
+            Duration::from_millis(50),
+            || self.status().is_some_and(|v| ok(&v)),
+            || format!("timed out waiting for {what}: {:?}", self.status()),
+        );
     }
 
-    fn kill(mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
+    /// SIGKILL (the [`Drop`] below).
+    fn kill(self) {}
 
     /// Waits for the sensor to exit on its own (every replay done and acknowledged).
     fn wait_exit(mut self, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(st) = self.child.try_wait().expect("try_wait") {
+        let (child, addr) = (&mut self.child, &self.status_addr);
+        let exited = || match child.try_wait().expect("try_wait") {
+            Some(st) => {
                 assert!(st.success(), "the sensor failed: {st}");
-                return;
+                true
             }
-            assert!(
-                Instant::now() < deadline,
-                "the sensor did not finish: {:?}",
-                self.status()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+            None => false,
+        };
+        poll(timeout, Duration::from_millis(100), exited, || {
+            format!("the sensor did not finish: {:?}", status_at(addr))
+        });
     }
+}
+
+/// Calls `done` every `step` until it holds; fails with `failure()` once `timeout` has passed.
+fn poll(
+    timeout: Duration,
+    step: Duration,
+    mut done: impl FnMut() -> bool,
+    failure: impl Fn() -> String,
+) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "{}", failure());
+        std::thread::sleep(step);
+    }
+}
+
+/// The sensor status page at `addr`, once it answers.
+fn status_at(addr: &str) -> Option<serde_json::Value> {
+    let (_, body) = http(addr, "GET", "/", None, "")?;
+    serde_json::from_str(&body).ok()
 }
 
 impl Drop for Sensor {
