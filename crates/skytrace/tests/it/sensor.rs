@@ -119,6 +119,15 @@ impl Drop for Server {
     }
 }
 
+/// `skytrace sensor --server SERVER --token TOKEN --spool-dir SPOOL`, for more flags to be added.
+fn sensor_command(server: &str, token: &str, spool: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["sensor", "--server", server, "--token", token])
+        .arg("--spool-dir")
+        .arg(spool);
+    c
+}
+
 /// A sensor process; killed on drop.
 struct Sensor {
     child: Child,
@@ -128,16 +137,7 @@ struct Sensor {
 impl Sensor {
     fn start(server: &Server, spool: &Path, extra: &[&str]) -> Sensor {
         let status_addr = format!("127.0.0.1:{}", free_port());
-        let child = Command::new(BIN)
-            .args([
-                "sensor",
-                "--server",
-                &server.url(),
-                "--token",
-                &server.sensor_token,
-            ])
-            .arg("--spool-dir")
-            .arg(spool)
+        let child = sensor_command(&server.url(), &server.sensor_token, spool)
             .args([
                 "--retry-max-s",
                 "1",
@@ -372,16 +372,7 @@ fn sigterm_stops_the_sensor_gracefully() {
     server.start();
     let spool = server.dir.path().join("spool");
     let source = format!("pcap:{}", file.display());
-    let mut child = Command::new(BIN)
-        .args([
-            "sensor",
-            "--server",
-            &server.url(),
-            "--token",
-            &server.sensor_token,
-        ])
-        .arg("--spool-dir")
-        .arg(&spool)
+    let mut child = sensor_command(&server.url(), &server.sensor_token, &spool)
         .args(["--source", &source, "--rate", "500", "--loop"])
         .stderr(Stdio::piped())
         .spawn()
@@ -419,18 +410,8 @@ fn a_refused_token_stops_the_sensor_with_a_clear_error() {
     let mut server = Server::new();
     server.start();
     let spool = server.dir.path().join("spool");
-    let out = Command::new(BIN)
-        .args([
-            "sensor",
-            "--server",
-            &server.url(),
-            "--token",
-            "not-a-token",
-            "--rate",
-            "1000",
-        ])
-        .arg("--spool-dir")
-        .arg(&spool)
+    let out = sensor_command(&server.url(), "not-a-token", &spool)
+        .args(["--rate", "1000"])
         .arg("--source")
         .arg(format!("pcap:{}", file.display()))
         .output()
