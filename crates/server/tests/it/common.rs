@@ -182,6 +182,20 @@ impl Served {
             .to_owned()
     }
 
+    /// Posts a detection batch with sequence number `seq` as `token`: the status and the JSON answer
+    /// (`Null` when it is not JSON).
+    pub async fn ingest_as(&self, token: &str, seq: i64, body: String) -> (HttpStatus, Value) {
+        let r = self
+            .client
+            .post(format!("{}/ingest?seq={seq}", self.base))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .expect("ingest");
+        (r.status(), r.json().await.unwrap_or_default())
+    }
+
     /// Asks the server to stop and waits (10 s at most) for it to finish cleanly.
     pub async fn stop(self) {
         let _ = self.stop.send(());

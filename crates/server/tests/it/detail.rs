@@ -43,15 +43,8 @@ impl Served {
     }
 
     async fn ingest(&self, token: &str, seq: i64, body: String) {
-        let r = self
-            .client
-            .post(format!("{}/ingest?seq={seq}", self.base))
-            .bearer_auth(token)
-            .body(body)
-            .send()
-            .await
-            .expect("ingest");
-        assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+        let (st, ack) = self.ingest_as(token, seq, body).await;
+        assert_eq!(st, StatusCode::OK, "{ack}");
     }
 
     async fn put_lists(&self, token: &str, allow: &[&str]) {

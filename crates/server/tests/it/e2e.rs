@@ -45,18 +45,6 @@ impl Running {
         self.ingest_as(&self.f.sensor_token, seq, body).await
     }
 
-    async fn ingest_as(&self, token: &str, seq: i64, body: String) -> (StatusCode, Value) {
-        let r = self
-            .client
-            .post(format!("{}/ingest?seq={seq}", self.base))
-            .bearer_auth(token)
-            .body(body)
-            .send()
-            .await
-            .expect("ingest");
-        (r.status(), r.json().await.unwrap_or_default())
-    }
-
     /// Stops the server, then drops the fixture's data directory.
     async fn stop(self) {
         self.srv.stop().await;
