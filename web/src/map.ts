@@ -253,10 +253,33 @@ function addLiveLayers(): void {
       'symbol-sort-key': ['match', ['get', 'cls'], 'alerting', 3, 'unknown', 2, 'allowlisted', 1, 0],
     },
   });
-  map.on('click', 'aircraft', (e: maplibregl.MapLayerMouseEvent) => {
+  // A tap selects the aircraft drawn nearest to it within TAP_PX, not only one exactly under it: arrows are
+  // small, aircraft move, and fingers on a tablet are not precise.
+  map.on('click', (e: maplibregl.MapMouseEvent) => {
     if (document.body.classList.contains('drawing')) return; // a zone vertex, not a selection
-    const id = Number(e.features?.[0]?.properties?.['id']);
-    if (Number.isFinite(id) && state.tracks.has(id)) state.select(id);
+    if (!map.getLayer('aircraft')) return;
+    const { x, y } = e.point;
+    const near = map.queryRenderedFeatures(
+      [
+        [x - TAP_PX, y - TAP_PX],
+        [x + TAP_PX, y + TAP_PX],
+      ],
+      { layers: ['aircraft'] },
+    );
+    let best: number | null = null;
+    let bestD = Infinity;
+    for (const f of near) {
+      const id = Number(f.properties?.['id']);
+      const t = state.tracks.get(id);
+      if (!t || t.lat === null || t.lon === null) continue;
+      const p = map.project([t.lon, t.lat]);
+      const d = (p.x - x) ** 2 + (p.y - y) ** 2;
+      if (d < bestD) {
+        bestD = d;
+        best = id;
+      }
+    }
+    if (best !== null) state.select(best);
   });
   map.on('mouseenter', 'aircraft', () => {
     map.getCanvas().style.cursor = 'pointer';
@@ -361,6 +384,8 @@ let liveHidden = false;
  * which each aircraft reports) when they are drawn in WebGL.
  */
 const LINES_EVERY_MS = 250;
+/** How far from an aircraft drawn in WebGL a click or tap still selects it, in CSS pixels. */
+const TAP_PX = 16;
 const LINES_EVERY_MS_MANY = 1000;
 let linesSentAt = 0;
 let linesDirty = false;

@@ -47,6 +47,14 @@ test(`${N} aircraft: drawn in WebGL, the selected one as an HTML marker, a click
   // Sorted by name, the list keeps its order while positions arrive.
   await page.locator('#track-sort').selectOption('name');
   const rows = page.getByTestId('track-list').locator('[data-track-id]');
+  // The list re-renders a few times a second and shows only the rows in view: wait until the rows it shows
+  // are the name-sorted ones, or the first row read here could be one the new order scrolls out of view.
+  await expect
+    .poll(async () => {
+      const names = (await rows.allTextContents()).map((t) => t.trim().split(/\s+/)[0] ?? '');
+      return names.length > 0 && names.every((n, i) => i === 0 || (names[i - 1] ?? '').localeCompare(n) <= 0);
+    })
+    .toBe(true);
   const a = await rows.first().getAttribute('data-track-id');
   await page.getByTestId('track-list').locator(`[data-track-id="${a}"]`).click();
   const marker = page.getByTestId('drone-marker');
@@ -58,10 +66,13 @@ test(`${N} aircraft: drawn in WebGL, the selected one as an HTML marker, a click
   // centre when it widens); a click there selects A again, out of the WebGL layer.
   await page.locator('#detail-close').click();
   await expect(marker).toHaveCount(0);
-  await page.waitForTimeout(500);
   const box = (await page.locator('#map').boundingBox())!;
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-  await expect(marker).toHaveCount(1);
+  // A is back in the WebGL layer at the next send of the live source (at most a second past 50 aircraft):
+  // click until it is there.
+  await expect(async () => {
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await expect(marker).toHaveCount(1, { timeout: 400 });
+  }).toPass({ timeout: 5_000 });
   await expect(marker).toHaveAttribute('data-track-id', a!);
   await expect(page.getByTestId('detail')).toBeVisible();
   await page.screenshot({ path: join(shots, 'many-02-selected-from-webgl.png') });
