@@ -34,6 +34,7 @@ const N = Number(process.env.PERF_AIRCRAFT ?? 500);
 const SECONDS = Number(process.env.PERF_SECONDS ?? 30);
 const SETTLE_S = Number(process.env.PERF_SETTLE_SECONDS ?? 10);
 const PROFILE = process.env.PERF_PROFILE !== "0";
+const TRACE = process.env.PERF_TRACE === "1";
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 function skytraceBin() {
@@ -138,6 +139,12 @@ async function main() {
     const markers = await page.locator('[data-testid="drone-marker"]').count();
 
     const cdp = await page.context().newCDPSession(page);
+    // PERF_TRACE=1: a browser trace (timeline categories) of the whole run, to name what the long tasks do.
+    if (TRACE)
+      await browser.startTracing(page, {
+        path: join(out, "trace.json"),
+        categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink", "gpu", "cc", "toplevel"],
+      });
     // The sampling profiler costs the page time of its own: PERF_PROFILE=0 measures without it.
     if (PROFILE) {
       await cdp.send("Profiler.enable");
@@ -192,6 +199,7 @@ async function main() {
       for (const o of observers) o.disconnect();
       return { deltas, loafs, longtasks, hasLoaf };
     }, SECONDS);
+    if (TRACE) await browser.stopTracing();
     const { profile } = PROFILE ? await cdp.send("Profiler.stop") : { profile: null };
     if (profile) writeFileSync(join(out, "profile.cpuprofile"), JSON.stringify(profile));
     await page.screenshot({ path: join(out, "screenshot.png") });
