@@ -298,6 +298,22 @@ pub struct ExtHeader<'a> {
 }
 
 impl<'a> ExtHeader<'a> {
+    /// A header of the given mode with no optional field and no flags byte.
+    pub fn new(adv_mode: AdvMode) -> ExtHeader<'a> {
+        ExtHeader {
+            adv_mode,
+            adv_a: None,
+            target_a: None,
+            cte_info: None,
+            adi: None,
+            aux_ptr: None,
+            sync_info: None,
+            tx_power: None,
+            acad: &[],
+            flags: None,
+        }
+    }
+
     /// Parses a Common Extended Advertising Payload; returns the header and the AdvData after it.
     ///
     /// # Errors
@@ -316,18 +332,7 @@ impl<'a> ExtHeader<'a> {
             need: hlen,
             have: rest.len(),
         })?;
-        let mut e = ExtHeader {
-            adv_mode: AdvMode::from(b0 >> 6),
-            adv_a: None,
-            target_a: None,
-            cte_info: None,
-            adi: None,
-            aux_ptr: None,
-            sync_info: None,
-            tx_power: None,
-            acad: &[],
-            flags: None,
-        };
+        let mut e = ExtHeader::new(AdvMode::from(b0 >> 6));
         if let Some((&flags, fields)) = h.split_first() {
             e.flags = Some(flags);
             h = fields;

@@ -77,16 +77,8 @@ pub fn report_frame(r: &Report<'_>) -> Option<Vec<u8>> {
         ExtAdvRepr {
             tx_add: r.random,
             header: ExtHeader {
-                adv_mode: AdvMode::NonConnectableNonScannable,
                 adv_a: Some(adv_a),
-                target_a: None,
-                cte_info: None,
-                adi: None,
-                aux_ptr: None,
-                sync_info: None,
-                tx_power: None,
-                acad: &[],
-                flags: None,
+                ..ExtHeader::new(AdvMode::NonConnectableNonScannable)
             },
             adv_data: ad,
         }
