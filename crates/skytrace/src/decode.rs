@@ -11,6 +11,47 @@ use std::process::ExitCode;
 use std::time::Instant;
 use wire::dji::{AltitudeScaling, AltitudeUnit};
 
+/// How to read IQ recordings whose metadata the file does not give: the flags `decode` and `replay` share.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct IqArgs {
+    /// Read the files as IQ samples in this format (cf32, ci16, ci8, cu8); overrides SigMF metadata.
+    #[arg(long, value_name = "FORMAT", help_heading = "IQ recordings")]
+    pub iq_format: Option<String>,
+    /// Sample rate of raw IQ input in Hz (for example 50e6, 15.36e6); overrides SigMF metadata.
+    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
+    pub sample_rate: Option<f64>,
+    /// Centre frequency of the IQ recording in Hz, to report absolute burst frequencies.
+    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
+    pub center_freq: Option<f64>,
+}
+
+impl IqArgs {
+    /// The reader options these flags give.
+    ///
+    /// # Errors
+    ///
+    /// An unknown `--iq-format`.
+    pub fn source_options(&self) -> Result<dsp::iq::SourceOptions> {
+        let format = match &self.iq_format {
+            Some(f) => Some(
+                f.parse::<dsp::iq::IqFormat>()
+                    .with_context(|| format!("--iq-format {f}"))?,
+            ),
+            None => None,
+        };
+        Ok(dsp::iq::SourceOptions {
+            format,
+            sample_rate: self.sample_rate,
+            center_freq: self.center_freq,
+        })
+    }
+
+    /// Whether `path` is read as an IQ recording: always with `--iq-format`, otherwise by its name.
+    pub fn is_iq(&self, path: &Path) -> bool {
+        self.iq_format.is_some() || is_iq_path(path)
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Capture files: pcap, pcapng or btsnoop (recognised by content, not by name); IQ recordings for DJI
@@ -18,15 +59,8 @@ pub struct Args {
     /// `.cs8`/`.cu8` (or any file with --iq-format), or `-` for samples on standard input.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Read the files as IQ samples in this format (cf32, ci16, ci8, cu8); overrides SigMF metadata.
-    #[arg(long, value_name = "FORMAT", help_heading = "IQ recordings")]
-    iq_format: Option<String>,
-    /// Sample rate of raw IQ input in Hz (for example 50e6, 15.36e6); overrides SigMF metadata.
-    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
-    sample_rate: Option<f64>,
-    /// Centre frequency of the IQ recording in Hz, to report absolute burst frequencies.
-    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
-    center_freq: Option<f64>,
+    #[command(flatten)]
+    iq: IqArgs,
     /// FEC decoding of OcuSync bursts: the turbo decoder, or the research receiver's method (systematic
     /// bits with hard decisions) for comparison.
     #[arg(long, value_enum, default_value_t = Fec::Turbo, help_heading = "IQ recordings")]
@@ -106,7 +140,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
             opts: &opts,
             show_progress,
         };
-        let result = if is_iq(path, &args) {
+        let result = if args.iq.is_iq(path) {
             job.run_iq(&iq, &mut out, &mut table)
         } else {
             job.run(&mut out, &mut table)
@@ -149,10 +183,6 @@ const IQ_EXTENSIONS: &[&str] = &[
     "iq",
 ];
 
-fn is_iq(path: &Path, args: &Args) -> bool {
-    args.iq_format.is_some() || is_iq_path(path)
-}
-
 /// Whether a path names an IQ recording (standard input or an IQ file extension).
 pub(crate) fn is_iq_path(path: &Path) -> bool {
     path.as_os_str() == "-"
@@ -191,19 +221,8 @@ pub(crate) fn decode_jsonl(
 }
 
 fn iq_options(args: &Args) -> Result<dsp::rx::DecodeOptions> {
-    let format = match &args.iq_format {
-        Some(f) => Some(
-            f.parse::<dsp::iq::IqFormat>()
-                .with_context(|| format!("--iq-format {f}"))?,
-        ),
-        None => None,
-    };
     Ok(dsp::rx::DecodeOptions {
-        source: dsp::iq::SourceOptions {
-            format,
-            sample_rate: args.sample_rate,
-            center_freq: args.center_freq,
-        },
+        source: args.iq.source_options()?,
         mode: match args.fec {
             Fec::Turbo => dsp::fec::DecodeMode::Turbo,
             Fec::SystematicHard => dsp::fec::DecodeMode::SystematicHard,

@@ -99,11 +99,7 @@ fn load_captures(dir: &Path) -> Result<Vec<Capture>> {
         },
     };
     let iq = dsp::rx::DecodeOptions {
-        source: dsp::iq::SourceOptions {
-            format: None,
-            sample_rate: None,
-            center_freq: None,
-        },
+        source: dsp::iq::SourceOptions::default(),
         mode: dsp::fec::DecodeMode::Turbo,
     };
     let mut out = Vec::new();

@@ -43,15 +43,8 @@ pub struct Args {
     /// Most lines per batch.
     #[arg(long, default_value_t = 500, value_name = "N")]
     batch: usize,
-    /// Read files as IQ recordings of this sample format (otherwise by extension).
-    #[arg(long, value_name = "FORMAT", help_heading = "IQ recordings")]
-    iq_format: Option<String>,
-    /// Sample rate of raw IQ files, Hz.
-    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
-    sample_rate: Option<f64>,
-    /// Centre frequency of raw IQ files, Hz.
-    #[arg(long, value_name = "HZ", help_heading = "IQ recordings")]
-    center_freq: Option<f64>,
+    #[command(flatten)]
+    iq: crate::decode::IqArgs,
 }
 
 /// Where to post: host address and path prefix.
@@ -264,19 +257,8 @@ pub fn replay(args: &Args) -> Result<Outcome> {
             height: AltitudeUnit::Decimetres,
         },
     };
-    let format = match &args.iq_format {
-        Some(f) => Some(
-            f.parse::<dsp::iq::IqFormat>()
-                .with_context(|| format!("--iq-format {f}"))?,
-        ),
-        None => None,
-    };
     let iq = dsp::rx::DecodeOptions {
-        source: dsp::iq::SourceOptions {
-            format,
-            sample_rate: args.sample_rate,
-            center_freq: args.center_freq,
-        },
+        source: args.iq.source_options()?,
         mode: dsp::fec::DecodeMode::Turbo,
     };
     let mut up = Uploader {
@@ -296,7 +278,7 @@ pub fn replay(args: &Args) -> Result<Outcome> {
     };
     for path in &args.files {
         up.origin = None;
-        let iq_file = args.iq_format.is_some() || crate::decode::is_iq_path(path);
+        let iq_file = args.iq.is_iq(path);
         let r = crate::decode::decode_jsonl(path, iq_file, &iq, &opts, &mut up);
         if let Some(e) = up.error.take() {
             return Err(e.context(format!("replaying {}", path.display())));
@@ -400,9 +382,7 @@ mod tests {
             fast: true,
             seq_start: Some(1000),
             batch: 100,
-            iq_format: None,
-            sample_rate: None,
-            center_freq: None,
+            iq: Default::default(),
         };
         let out = replay(&args).expect("replay");
         assert_eq!(
