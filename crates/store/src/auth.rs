@@ -182,7 +182,7 @@ impl Store {
                 "INSERT INTO tokens(hash, user_id, kind, label, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![hash, user_id, kind.as_str(), label, now_ms, expires_ms],
             )?;
-            Ok(token)
+            Ok(token.clone())
         })
     }
 
@@ -205,7 +205,7 @@ impl Store {
     /// Revokes a token (logout). Returns whether it existed.
     pub fn revoke_token(&self, token: &str) -> Ticket<bool> {
         let hash = token_hash(token);
-        self.write(move |c| Ok(c.execute("DELETE FROM tokens WHERE hash = ?1", [hash])? > 0))
+        self.write(move |c| Ok(c.execute("DELETE FROM tokens WHERE hash = ?1", [&hash])? > 0))
     }
 
     /// Registers a sensor; returns its id and its token (the only time the token is visible).
@@ -219,7 +219,7 @@ impl Store {
                 params![name, hash, now_ms],
             );
             match r {
-                Ok(_) => Ok((c.last_insert_rowid(), token)),
+                Ok(_) => Ok((c.last_insert_rowid(), token.clone())),
                 Err(e) if is_unique_violation(&e) => Err(Error::Exists(format!("sensor {name}"))),
                 Err(e) => Err(e.into()),
             }

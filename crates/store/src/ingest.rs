@@ -271,8 +271,10 @@ const CHUNK: usize = 16;
 const COLS: usize = 10;
 
 fn insert_sql(rows: usize) -> String {
+    // OR IGNORE although the lines are known to be fresh: a multi-row statement that may abort on a
+    // constraint runs in a statement journal (a copy of every page it touches), one that ignores does not.
     let mut sql = String::from(
-        "INSERT INTO detections(sensor_id, seq, received_ms, time_ms, transport, track_id, lat, lon, alt_m, line) VALUES ",
+        "INSERT OR IGNORE INTO detections(sensor_id, seq, received_ms, time_ms, transport, track_id, lat, lon, alt_m, line) VALUES ",
     );
     for r in 0..rows {
         if r > 0 {

@@ -54,7 +54,7 @@ fn detection_from(r: &Row<'_>) -> rusqlite::Result<DetectionRow> {
 const ZONE_COLS: &str =
     "id, name, restriction, geojson, lower_m, upper_m, radius_m, created_ms, format, source";
 
-fn insert_zone(c: &rusqlite::Connection, z: NewZone, now_ms: i64) -> rusqlite::Result<ZoneRow> {
+fn insert_zone(c: &rusqlite::Connection, z: &NewZone, now_ms: i64) -> rusqlite::Result<ZoneRow> {
     c.prepare_cached(
         "INSERT INTO zones(name, restriction, geojson, lower_m, upper_m, radius_m, created_ms, format, source) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -72,15 +72,15 @@ fn insert_zone(c: &rusqlite::Connection, z: NewZone, now_ms: i64) -> rusqlite::R
     ])?;
     Ok(ZoneRow {
         id: c.last_insert_rowid(),
-        name: z.name,
-        restriction: z.restriction,
-        geojson: z.geojson,
+        name: z.name.clone(),
+        restriction: z.restriction.clone(),
+        geojson: z.geojson.clone(),
         lower_m: z.lower_m,
         upper_m: z.upper_m,
         radius_m: z.radius_m,
         created_ms: now_ms,
-        format: z.format,
-        source: z.source,
+        format: z.format.clone(),
+        source: z.source.clone(),
     })
 }
 const ALERT_COLS: &str = "id, kind, zone_id, track_id, time_ms, details, ack_by, ack_at_ms";
@@ -266,14 +266,14 @@ impl Store {
 
     /// Creates a zone; returns it as stored.
     pub fn add_zone(&self, z: NewZone, now_ms: i64) -> Ticket<ZoneRow> {
-        self.write(move |c| Ok(insert_zone(c, z, now_ms)?))
+        self.write(move |c| Ok(insert_zone(c, &z, now_ms)?))
     }
 
     /// Creates many zones in one transaction: all of them or, on any error, none. Returns how many.
     pub fn add_zones(&self, zones: Vec<NewZone>, now_ms: i64) -> Ticket<usize> {
         self.write(move |c| {
             let n = zones.len();
-            for z in zones {
+            for z in &zones {
                 insert_zone(c, z, now_ms)?;
             }
             Ok(n)
@@ -327,7 +327,7 @@ impl Store {
             ))?;
             let mut by_key = c.prepare_cached("SELECT id FROM tracks WHERE key = ?1")?;
             let mut out = Vec::with_capacity(alerts.len());
-            for a in alerts {
+            for a in &alerts {
                 let track_id = match (a.track_id, &a.track_key) {
                     (Some(id), _) => Some(id),
                     (None, Some(k)) => by_key.query_row([k], |r| r.get::<_, i64>(0)).optional()?,

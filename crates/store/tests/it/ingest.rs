@@ -157,6 +157,11 @@ fn a_failed_job_rolls_back_alone() {
     assert_eq!(b.wait().expect("b").stored, 1);
     assert_eq!(s.detection_count().expect("count"), 2);
     assert_eq!(s.sensors().expect("sensors").len(), 1);
+    // The good jobs ran again after the rollback: each counted once, not twice and not zero times.
+    let tracks = s.tracks(None).expect("tracks");
+    assert_eq!(tracks.len(), 1);
+    assert_eq!(tracks[0].detections, 2);
+    assert_eq!(s.sensors().expect("sensors")[0].detections_stored, 2);
 }
 
 #[test]
