@@ -15,14 +15,16 @@
 //   - a CPU profile (Chrome DevTools Protocol `Profiler`), reduced to the functions with the most self
 //     time, so that a slow console names the function to fix.
 // Results are printed and written to web/perf/out/ (summary.json, profile.cpuprofile, screenshot.png).
+// PERF_DIST=web/dist serves the console's files from that folder instead of the ones embedded in the binary
+// (the API still comes from the binary): a console change can be measured without rebuilding skytrace.
 //
 // The browser runs with the same flags as the console's tests: headless, software GL (SwiftShader), no
 // sandbox (root in CI) and no background networking (the machine has no internet); Playwright gives it a
 // fresh, empty profile.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, extname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -36,6 +38,20 @@ const SETTLE_S = Number(process.env.PERF_SETTLE_SECONDS ?? 10);
 const PROFILE = process.env.PERF_PROFILE !== "0";
 const TRACE = process.env.PERF_TRACE === "1";
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const DIST = process.env.PERF_DIST ? resolve(process.env.PERF_DIST) : null;
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png" };
+
+/** With PERF_DIST, the console's files come from that folder; everything under /api/ from the server. */
+async function serveDist(page, addr) {
+  if (!DIST) return;
+  await page.route(`http://${addr}/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path.startsWith("/api/")) return route.fallback();
+    const file = join(DIST, path === "/" ? "index.html" : path);
+    if (!file.startsWith(DIST) || !existsSync(file)) return route.fallback();
+    await route.fulfill({ body: readFileSync(file), contentType: TYPES[extname(file)] ?? "application/octet-stream" });
+  });
+}
 
 function skytraceBin() {
   if (process.env.SKYTRACE_BIN) return resolve(process.env.SKYTRACE_BIN);
@@ -129,6 +145,7 @@ async function main() {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const consoleErrors = [];
     page.on("pageerror", (e) => consoleErrors.push(String(e)));
+    await serveDist(page, demo.addr);
     await page.goto(demo.url);
     const listed = await page
       .waitForSelector('[data-testid="track-list"]', { timeout: 30_000 })
@@ -234,6 +251,7 @@ async function main() {
       hot_functions: profile ? hotFunctions(profile) : "not recorded (PERF_PROFILE=0)",
       page_errors: consoleErrors,
       chromium: browser.version(),
+      console_files: DIST ? `from ${DIST}` : "embedded in the binary",
     };
     writeFileSync(join(out, "summary.json"), JSON.stringify(summary, null, 2));
     console.log(JSON.stringify(summary, null, 2));

@@ -1,10 +1,11 @@
 // The map: MapLibre with an offline base map (Natural Earth countries from the world-atlas package, drawn
 // as fill and line layers, no glyphs or sprites fetched), an optional online raster source from the
-// server's configuration, and the live layer. Up to a few dozen aircraft, aircraft, pilots and home points
-// are HTML markers; past that they are drawn in WebGL (a symbol layer with arrow icons made at runtime, and a
-// circle layer), except the selected aircraft. Sensors are HTML markers; trails and pilot/home links are
-// GeoJSON line layers. Updates are applied at most once per animation frame, and only for the tracks that
-// changed.
+// server's configuration, zones, the zone draft and history replay as GeoJSON layers, and the live layer.
+// The live layer never touches the WebGL map (see overlay.ts): trails, pilot/home links and, past a few
+// dozen aircraft, the aircraft, pilots and take-off points are drawn on a 2D canvas over it; up to a few dozen
+// aircraft, aircraft, pilots and home points are HTML markers (so is the selected aircraft at any count).
+// Sensors are HTML markers. Updates are applied at most once per animation frame, and only for the tracks
+// that changed.
 
 import * as maplibregl from 'maplibre-gl';
 import type { GeoJSONSource, StyleSpecification } from 'maplibre-gl';
@@ -17,6 +18,7 @@ import { state } from './state';
 import type { Track } from './types';
 import { fmt, trackName } from './format';
 import { circleRing } from './geo';
+import { ARROW, LiveOverlay, type Look } from './overlay';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -33,13 +35,7 @@ export const ZONE_COLOURS: [string, string][] = [
   ['no_restriction', '#58a6ff'],
 ];
 
-/** Colours of aircraft by state, for the WebGL layers (the same as style.css's `--unknown` etc.). */
-export const TRACK_COLOURS = {
-  unknown: '#f0b429',
-  allowlisted: '#3fb950',
-  alerting: '#ff4d4f',
-  lost: '#8b949e',
-} as const;
+export { TRACK_COLOURS } from './overlay';
 
 export function initMap(container: HTMLElement, tileUrl: string | null): Promise<void> {
   const style: StyleSpecification = {
@@ -83,7 +79,8 @@ export function initMap(container: HTMLElement, tileUrl: string | null): Promise
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   return new Promise((resolve) => {
     map.on('load', () => {
-      addLiveLayers();
+      addLayers();
+      overlay = new LiveOverlay(map, looks);
       void loadBaseMap();
       state.on('tracks', schedule);
       state.on('sensors', drawSensors);
@@ -158,12 +155,9 @@ function rewind<T extends GeoJSON.Feature | GeoJSON.FeatureCollection>(g: T): T 
   return g;
 }
 
-function addLiveLayers(): void {
-  // `live` holds trails, pilot/home links and points, and aircraft drawn in WebGL, told apart by `kind`: one
-  // source is one update for MapLibre's worker and one redraw, where four sources would each cause their own.
-  for (const id of ['zones', 'draft', 'live', 'history-paths', 'history-links', 'history-points'])
+function addLayers(): void {
+  for (const id of ['zones', 'draft', 'history-paths', 'history-links', 'history-points'])
     map.addSource(id, { type: 'geojson', data: EMPTY });
-  addAircraftImages();
   // A `match` over the restriction words; the type checker cannot see through a spread, hence the cast.
   const zoneColour = ['match', ['get', 'restriction'], ...ZONE_COLOURS.flat(), '#8b949e'] as unknown as maplibregl.ExpressionSpecification;
   map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': zoneColour, 'fill-opacity': 0.18 } });
@@ -187,105 +181,22 @@ function addLiveLayers(): void {
     filter: ['==', ['geometry-type'], 'Point'],
     paint: { 'circle-radius': 5, 'circle-color': '#58a6ff', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
   });
-  map.addLayer({
-    id: 'trails',
-    type: 'line',
-    source: 'live',
-    filter: ['==', ['get', 'kind'], 'trail'],
-    layout: { 'line-cap': 'round', 'line-join': 'round' },
-    paint: {
-      'line-color': [
-        'match',
-        ['get', 'cls'],
-        'alerting',
-        TRACK_COLOURS.alerting,
-        'allowlisted',
-        TRACK_COLOURS.allowlisted,
-        'lost',
-        TRACK_COLOURS.lost,
-        TRACK_COLOURS.unknown,
-      ],
-      'line-width': ['case', ['get', 'selected'], 3, 1.5],
-      'line-opacity': 0.8,
-    },
-  });
-  map.addLayer({
-    id: 'links',
-    type: 'line',
-    source: 'live',
-    filter: ['all', ['==', ['geometry-type'], 'LineString'], ['!=', ['get', 'kind'], 'trail']],
-    paint: {
-      'line-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', '#e6edf3'],
-      'line-width': 1.5,
-      'line-dasharray': [3, 2],
-      'line-opacity': 0.85,
-    },
-  });
-  // Pilots and take-off points of aircraft that have no HTML marker for them (see HTML_PILOTS_UP_TO).
-  map.addLayer({
-    id: 'points',
-    type: 'circle',
-    source: 'live',
-    filter: ['all', ['==', ['geometry-type'], 'Point'], ['!=', ['get', 'kind'], 'aircraft']],
-    paint: {
-      'circle-radius': ['match', ['get', 'kind'], 'pilot', 5, 4],
-      'circle-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', '#e6edf3'],
-      'circle-stroke-color': '#0b1620',
-      'circle-stroke-width': 1.5,
-    },
-  });
-  // Aircraft without an HTML marker (see HTML_UP_TO): an arrow turned to the heading (a diamond without one),
-  // coloured by state, alerting ones drawn on top. No labels: they would need glyph downloads, and past a few
-  // dozen aircraft only the selected one is named anyway (it has an HTML marker).
-  map.addLayer({
-    id: 'aircraft',
-    type: 'symbol',
-    source: 'live',
-    filter: ['==', ['get', 'kind'], 'aircraft'],
-    layout: {
-      'icon-image': ['concat', ['case', ['get', 'dir'], 'ac-', 'acd-'], ['get', 'cls']],
-      'icon-rotate': ['get', 'heading'],
-      'icon-rotation-alignment': 'map',
-      // Smaller when zoomed out, where hundreds of them share the screen; the HTML marker's size from zoom 15.
-      'icon-size': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 15, 1],
-      'icon-allow-overlap': true,
-      'icon-ignore-placement': true,
-      'symbol-sort-key': ['match', ['get', 'cls'], 'alerting', 3, 'unknown', 2, 'allowlisted', 1, 0],
-    },
-  });
-  // A tap selects the aircraft drawn nearest to it within TAP_PX, not only one exactly under it: arrows are
-  // small, aircraft move, and fingers on a tablet are not precise.
+  // A tap selects the aircraft drawn on the overlay nearest to it within TAP_PX, not only one exactly under
+  // it: arrows are small, aircraft move, and fingers on a tablet are not precise. (HTML markers take their own
+  // clicks.)
   map.on('click', (e: maplibregl.MapMouseEvent) => {
     if (document.body.classList.contains('drawing')) return; // a zone vertex, not a selection
-    if (!map.getLayer('aircraft')) return;
-    const { x, y } = e.point;
-    const near = map.queryRenderedFeatures(
-      [
-        [x - TAP_PX, y - TAP_PX],
-        [x + TAP_PX, y + TAP_PX],
-      ],
-      { layers: ['aircraft'] },
-    );
-    let best: number | null = null;
-    let bestD = Infinity;
-    for (const f of near) {
-      const id = Number(f.properties?.['id']);
-      const t = state.tracks.get(id);
-      if (!t || t.lat === null || t.lon === null) continue;
-      const p = map.project([t.lon, t.lat]);
-      const d = (p.x - x) ** 2 + (p.y - y) ** 2;
-      if (d < bestD) {
-        bestD = d;
-        best = id;
-      }
+    const id = overlay?.hit(e.point.x, e.point.y, TAP_PX);
+    if (id !== null && id !== undefined) state.select(id);
+  });
+  // The pointer cursor wherever a click would select an aircraft.
+  let pointer = false;
+  map.on('mousemove', (e: maplibregl.MapMouseEvent) => {
+    const over = !document.body.classList.contains('drawing') && (overlay?.hit(e.point.x, e.point.y, TAP_PX) ?? null) !== null;
+    if (over !== pointer) {
+      pointer = over;
+      map.getCanvas().style.cursor = over ? 'pointer' : '';
     }
-    if (best !== null) state.select(best);
-  });
-  map.on('mouseenter', 'aircraft', () => {
-    map.getCanvas().style.cursor = 'pointer';
-  });
-  map.on('mouseleave', 'aircraft', () => {
-    map.getCanvas().style.cursor = '';
   });
   map.addLayer({
     id: 'history-paths',
@@ -312,38 +223,6 @@ function addLiveLayers(): void {
   });
 }
 
-/** The HTML marker's arrow and its no-heading diamond (24×24 view box, as in the marker's SVG). */
-const ARROW = 'M12 2 L20 21 L12 16.5 L4 21 Z';
-const DIAMOND = 'M12 3 L21 12 L12 21 L3 12 Z';
-
-/**
- * Icons of the `aircraft` layer, drawn here on a canvas (the base map fetches no sprite): `ac-<state>` the
- * arrow, `acd-<state>` the diamond, 30 CSS pixels like the HTML marker, at twice the resolution.
- */
-function addAircraftImages(): void {
-  const px = 60;
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = px;
-  const g = canvas.getContext('2d', { willReadFrequently: true });
-  if (!g) throw new Error('console: no 2D canvas for the aircraft icons');
-  for (const [cls, colour] of Object.entries(TRACK_COLOURS))
-    for (const [prefix, d] of [
-      ['ac-', ARROW],
-      ['acd-', DIAMOND],
-    ] as const) {
-      g.setTransform(1, 0, 0, 1, 0, 0);
-      g.clearRect(0, 0, px, px);
-      g.setTransform(px / 24, 0, 0, px / 24, 0, 0);
-      const path = new Path2D(d);
-      g.fillStyle = colour;
-      g.fill(path);
-      g.strokeStyle = '#0b1620';
-      g.lineWidth = 2;
-      g.stroke(path);
-      map.addImage(prefix + cls, g.getImageData(0, 0, px, px), { pixelRatio: 2 });
-    }
-}
-
 // ---- the live layer -------------------------------------------------------------------------------------
 
 interface Markers {
@@ -359,37 +238,24 @@ interface Markers {
 }
 
 const markers = new Map<number, Markers>();
-const trailFeatures = new Map<number, GeoJSON.Feature>();
-const linkFeatures = new Map<number, GeoJSON.Feature[]>();
-const pointFeatures = new Map<number, GeoJSON.Feature[]>();
-const aircraftFeatures = new Map<number, GeoJSON.Feature>();
-/** Ids of the tracks on the map (those with a position). */
-const placed = new Set<number>();
+/** The tracks on the map (those with a position) and how the overlay draws them. */
+const looks = new Map<number, Look>();
+let overlay: LiveOverlay | null = null;
 /**
  * Up to this many aircraft on the map, each aircraft, pilot and take-off point is an HTML marker (with the
- * tests' `data-testid` hooks, a title and a label); past it they are drawn in WebGL (layers `aircraft` and
- * `points`), except the selected aircraft: hundreds of DOM elements moving every second cost more style,
- * layout and paint than a frame has on a CPU renderer. Back to HTML markers below HTML_DOWN_TO, so that a
- * count hovering around the threshold does not swap every marker back and forth.
+ * tests' `data-testid` hooks, a title and a label); past it they are drawn on the overlay canvas, except the
+ * selected aircraft: hundreds of DOM elements moving every second cost more style, layout and paint than a
+ * frame has on a CPU renderer. Back to HTML markers below HTML_DOWN_TO, so that a count hovering around the
+ * threshold does not swap every marker back and forth.
  */
 const HTML_UP_TO = 50;
 const HTML_DOWN_TO = 40;
-/** Whether the aircraft are drawn in WebGL (more than HTML_UP_TO of them). */
+/** Whether the aircraft are drawn on the overlay (more than HTML_UP_TO of them). */
 let many = false;
 let frame = 0;
 let liveHidden = false;
-/**
- * The `live` source is re-sent to MapLibre's worker at most this often (every send clones all of it, and the
- * worker re-tiles it and the map redraws): four times a second for a few aircraft, once a second (the rate at
- * which each aircraft reports) when they are drawn in WebGL.
- */
-const LINES_EVERY_MS = 250;
-/** How far from an aircraft drawn in WebGL a click or tap still selects it, in CSS pixels. */
+/** How far from an aircraft drawn on the overlay a click or tap still selects it, in CSS pixels. */
 const TAP_PX = 16;
-const LINES_EVERY_MS_MANY = 1000;
-let linesSentAt = 0;
-let linesDirty = false;
-let linesTimer = 0;
 
 /** Asks for one redraw on the next animation frame, however many updates arrive before it. */
 export function schedule(): void {
@@ -401,50 +267,24 @@ function drawFrame(): void {
   const { changed, removed } = state.takeDirty();
   for (const id of removed) {
     removeMarkers(id);
-    placed.delete(id);
-    trailFeatures.delete(id);
-    linkFeatures.delete(id);
-    pointFeatures.delete(id);
-    aircraftFeatures.delete(id);
+    looks.delete(id);
   }
   for (const id of changed) {
     const t = state.tracks.get(id);
     if (t) drawTrack(t);
   }
-  const next = many ? placed.size > HTML_DOWN_TO : placed.size > HTML_UP_TO;
+  const next = many ? looks.size > HTML_DOWN_TO : looks.size > HTML_UP_TO;
   if (next !== many) {
-    // Crossing the threshold redraws every aircraft once, as markers or as WebGL features.
+    // Crossing the threshold redraws every aircraft once, as markers or on the overlay.
     many = next;
-    for (const id of placed) {
+    for (const id of looks.keys()) {
       const t = state.tracks.get(id);
       if (t) drawTrack(t);
     }
   }
   // Past a few dozen aircraft, names only for the selected one: hundreds of labels hide the map.
-  document.body.classList.toggle('many', placed.size > 40);
-  if (changed.size || removed.size) linesDirty = true;
-  sendLines();
-}
-
-/** Sends the `live` source to the map if it changed, no more often than LINES_EVERY_MS(_MANY). */
-function sendLines(): void {
-  if (!linesDirty) return;
-  const wait = linesSentAt + (many ? LINES_EVERY_MS_MANY : LINES_EVERY_MS) - performance.now();
-  if (wait > 0) {
-    if (!linesTimer)
-      linesTimer = window.setTimeout(() => {
-        linesTimer = 0;
-        sendLines();
-      }, wait);
-    return;
-  }
-  linesDirty = false;
-  linesSentAt = performance.now();
-  const features: GeoJSON.Feature[] = [...trailFeatures.values()];
-  for (const f of linkFeatures.values()) features.push(...f);
-  for (const f of pointFeatures.values()) features.push(...f);
-  features.push(...aircraftFeatures.values());
-  (map.getSource('live') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
+  document.body.classList.toggle('many', looks.size > 40);
+  if (changed.size || removed.size) overlay?.draw();
 }
 
 function removeMarkers(id: number): void {
@@ -474,31 +314,23 @@ const hasPosition = (t: Track): t is Placed => t.lat !== null && t.lon !== null;
 function drawTrack(t: Track): void {
   const cls = state.classOf(t);
   const selected = state.selected === t.id;
-  if (!hasPosition(t)) return;
-  placed.add(t.id);
+  if (!hasPosition(t)) {
+    // A track that lost its position (not expected from the server) leaves the map.
+    removeMarkers(t.id);
+    looks.delete(t.id);
+    return;
+  }
   const heading = state.motion(t).heading;
   const name = trackName(t);
   // An HTML marker for every aircraft up to HTML_UP_TO, past it for the selected one only.
   const html = selected || !many;
-  let m = markers.get(t.id);
+  looks.set(t.id, { cls, selected, heading, html });
   if (!html) {
     removeMarkers(t.id);
-    aircraftFeatures.set(t.id, {
-      type: 'Feature',
-      properties: { kind: 'aircraft', id: t.id, cls, heading: heading ?? 0, dir: heading !== null },
-      geometry: { type: 'Point', coordinates: [t.lon, t.lat] },
-    });
-  } else {
-    aircraftFeatures.delete(t.id);
-    m = htmlMarker(t, m, cls, selected, heading, name);
+    return;
   }
-  drawPilotAndHome(t, html ? m : undefined, name);
-  const trail = state.trails.get(t.id) ?? [];
-  trailFeatures.set(t.id, {
-    type: 'Feature',
-    properties: { kind: 'trail', id: t.id, cls, selected },
-    geometry: { type: 'LineString', coordinates: trail.map((p) => [p.lon, p.lat]) },
-  });
+  const m = htmlMarker(t, markers.get(t.id), cls, selected, heading, name);
+  drawPilotAndHome(t, m, name);
 }
 
 /** Creates or updates the HTML marker of an aircraft (on the map: `t` has a position). */
@@ -557,49 +389,33 @@ function htmlMarker(
 }
 
 /**
- * Pilot and take-off point (only when the API returned them: roles without the right get null) and the lines
- * linking them to the aircraft: HTML markers when the aircraft has one (`m`), else WebGL points.
+ * The HTML pilot and take-off markers of an aircraft that has an HTML marker (only when the API returned
+ * them: roles without the right get null). The lines linking them to the aircraft are on the overlay.
  */
-function drawPilotAndHome(t: Placed, m: Markers | undefined, name: string): void {
-  const links: GeoJSON.Feature[] = [];
-  const points: GeoJSON.Feature[] = [];
+function drawPilotAndHome(t: Placed, m: Markers, name: string): void {
   if (t.operator_lat !== null && t.operator_lon !== null) {
     const p: [number, number] = [t.operator_lon, t.operator_lat];
-    if (!m) points.push(point('pilot', t.id, p));
-    else if (m.pilot) m.pilot.setLngLat(p);
+    if (m.pilot) m.pilot.setLngLat(p);
     else m.pilot = pointMarker('pilot', 'pilot-marker', `Pilot of ${name}`, p[0], p[1]);
-    links.push(line('pilot', t.id, [t.lon, t.lat], p));
-  } else if (m?.pilot) {
+  } else if (m.pilot) {
     m.pilot.remove();
     m.pilot = null;
   }
   if (t.home_lat !== null && t.home_lon !== null) {
     const p: [number, number] = [t.home_lon, t.home_lat];
-    if (!m) points.push(point('home', t.id, p));
-    else if (m.home) m.home.setLngLat(p);
+    if (m.home) m.home.setLngLat(p);
     else m.home = pointMarker('home', 'home-marker', `Take-off point of ${name}`, p[0], p[1]);
-    links.push(line('home', t.id, [t.lon, t.lat], p));
-  } else if (m?.home) {
+  } else if (m.home) {
     m.home.remove();
     m.home = null;
   }
-  linkFeatures.set(t.id, links);
-  pointFeatures.set(t.id, points);
-}
-
-function point(kind: string, id: number, p: [number, number]): GeoJSON.Feature {
-  return { type: 'Feature', properties: { kind, id }, geometry: { type: 'Point', coordinates: p } };
-}
-
-function line(kind: string, id: number, a: [number, number], b: [number, number]): GeoJSON.Feature {
-  return { type: 'Feature', properties: { kind, id }, geometry: { type: 'LineString', coordinates: [a, b] } };
 }
 
 /** Hides the live layer while history is replayed, and shows it again. */
 export function setLiveVisible(on: boolean): void {
   liveHidden = !on;
   document.body.classList.toggle('history-mode', !on);
-  for (const id of ['trails', 'links', 'points', 'aircraft']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  overlay?.setVisible(on);
 }
 
 export function liveVisible(): boolean {
