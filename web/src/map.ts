@@ -181,8 +181,8 @@ function addLayers(): void {
     filter: ['==', ['geometry-type'], 'Point'],
     paint: { 'circle-radius': 5, 'circle-color': '#58a6ff', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
   });
-  // A tap selects the aircraft drawn on the overlay nearest to it within TAP_PX, not only one exactly under
-  // it: arrows are small, aircraft move, and fingers on a tablet are not precise. (HTML markers take their own
+  // A tap selects the aircraft drawn on the overlay nearest to it whose arrow is within TAP_PX, not only one
+  // exactly under it: arrows are small, aircraft move, and fingers on a tablet are not precise. (HTML markers take their own
   // clicks.)
   map.on('click', (e: maplibregl.MapMouseEvent) => {
     if (document.body.classList.contains('drawing')) return; // a zone vertex, not a selection
@@ -254,7 +254,7 @@ const HTML_DOWN_TO = 40;
 let many = false;
 let frame = 0;
 let liveHidden = false;
-/** How far from an aircraft drawn on the overlay a click or tap still selects it, in CSS pixels. */
+/** How far from the arrow of an aircraft drawn on the overlay a click or tap still selects it, in CSS pixels. */
 const TAP_PX = 16;
 
 /** Asks for one redraw on the next animation frame, however many updates arrive before it. */

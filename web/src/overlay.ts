@@ -1,10 +1,11 @@
 // The live layer drawn on a 2D canvas over the map: trails, pilot and take-off points with their link lines,
 // and the aircraft that have no HTML marker (arrows turned to the heading, coloured by state). MapLibre's
-// WebGL map is not touched when aircraft move: on a CPU renderer (SwiftShader, headless or no GPU) every map
-// redraw costs a compositor read-back of the whole WebGL canvas (> 50 ms on two cores), while this canvas
-// costs a few milliseconds to redraw. It is redrawn when the tracks change (at most once per animation frame,
-// by the map module) and synchronously on the map's `move` and `resize` events, so it stays glued to the map
-// while panning and zooming.
+// WebGL map is not touched when aircraft move: on a CPU renderer (SwiftShader: headless, or no GPU) every map
+// redraw makes the compositor wait for a read-back of the whole WebGL canvas (> 50 ms on two cores), while
+// this canvas costs a few milliseconds to redraw and rasterise. It is redrawn when the tracks change (at most
+// once per animation frame, by the map module) and synchronously on the map's `move` and `resize` events, so
+// it stays glued to the map while panning and zooming. Selection by click is answered here too (`hit`), from
+// the positions of the last draw.
 
 import type { Map as MapLibre } from 'maplibre-gl';
 import type { TrackClass } from './state';
@@ -131,6 +132,8 @@ export class LiveOverlay {
   private hitX: number[] = [];
   private hitY: number[] = [];
   private hitId: number[] = [];
+  /** Half the size of the arrows of the last draw (CSS px). */
+  private hitRadius = 0;
   /** Affine Web Mercator → screen of the current camera (x = a·mx + b·my + c, y = d·mx + e·my + f). */
   private a = 0;
   private b = 0;
@@ -267,6 +270,7 @@ export class LiveOverlay {
     const w = this.width;
     const h = this.height;
     const margin = size;
+    this.hitRadius = size / 2;
     const onScreen = (x: number, y: number) => x > -margin && y > -margin && x < w + margin && y < h + margin;
 
     const pilotLinks = new Path2D();
@@ -367,10 +371,10 @@ export class LiveOverlay {
     g.stroke();
   }
 
-  /** The aircraft drawn nearest to (x, y) (CSS px in the map) within `px`, or null. */
+  /** The aircraft drawn nearest to (x, y) (CSS px in the map) whose arrow is within `px` of it, or null. */
   hit(x: number, y: number, px: number): number | null {
     let best: number | null = null;
-    let bestD = px * px;
+    let bestD = (px + this.hitRadius) ** 2;
     for (let i = 0; i < this.hitId.length; i++) {
       const d = (this.hitX[i]! - x) ** 2 + (this.hitY[i]! - y) ** 2;
       if (d <= bestD) {
