@@ -68,6 +68,9 @@ const CACHE_MAX: usize = 100_000;
 #[derive(Default)]
 pub(crate) struct TrackCache {
     rows: HashMap<String, TrackRow>,
+    /// The reported time of each track's newest point in `track_points`, by track id; a track missing here
+    /// (new, or after a restart or a clear) gets a point with its next positioned detection.
+    last_point: HashMap<i64, i64>,
 }
 
 impl TrackCache {
@@ -84,8 +87,33 @@ impl TrackCache {
 
     pub(crate) fn clear(&mut self) {
         self.rows.clear();
+        self.last_point.clear();
+    }
+
+    /// Whether a positioned detection of track `id` at `time_ms` makes a path point: the first one, and then
+    /// one at least [`POINT_EVERY_MS`] away from the newest point (late detections fill the path's gaps).
+    fn point_due(&mut self, id: i64, time_ms: i64) -> bool {
+        if self.last_point.len() >= CACHE_MAX && !self.last_point.contains_key(&id) {
+            self.last_point.clear();
+        }
+        match self.last_point.get_mut(&id) {
+            None => {
+                self.last_point.insert(id, time_ms);
+                true
+            }
+            Some(last) if time_ms.abs_diff(*last) >= POINT_EVERY_MS.unsigned_abs() => {
+                *last = (*last).max(time_ms);
+                true
+            }
+            Some(_) => false,
+        }
     }
 }
+
+/// Least reported time between two points of a track's stored path (`track_points`), in milliseconds:
+/// a 1 Hz Remote ID broadcast keeps every position, faster ones (DJI's 5–10 Hz, the same message heard by
+/// several sensors) two a second. Every detection, with its position, stays in `detections`.
+pub const POINT_EVERY_MS: i64 = 500;
 
 /// Writes every column of a track row but its id and key.
 pub(crate) fn write_row(c: &Connection, t: &TrackRow) -> rusqlite::Result<()> {
@@ -423,9 +451,19 @@ fn ingest_tx(
             one.raw_execute()?;
         }
     }
-    for d in &fresh {
-        if let Some(f) = &d.track {
+    {
+        let mut point = c.prepare_cached(
+            "INSERT OR IGNORE INTO track_points(track_id, time_ms, lat, lon, alt_m) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for d in &fresh {
+            let Some(f) = &d.track else { continue };
             merges.entry(f.key.as_str()).or_default().add(d, f);
+            let (Some(lat), Some(lon), Some(row)) = (f.lat, f.lon, rows.get(f.key.as_str())) else {
+                continue;
+            };
+            if cache.point_due(row.id, d.time_ms) {
+                point.execute(params![row.id, d.time_ms, lat, lon, f.alt_m])?;
+            }
         }
     }
     let stored = fresh.len();

@@ -64,8 +64,21 @@ fn merge_tx(c: &Connection, into: &str, from: &str) -> Result<Option<MergedTrack
             removed: None,
         }));
     };
-    c.prepare_cached("UPDATE detections SET track_id = ?1 WHERE track_id = ?2")?
+    // The detections of `gone` all lie within its first and last reported times: the time index finds them.
+    c.prepare_cached(
+        "UPDATE detections SET track_id = ?1 WHERE time_ms BETWEEN ?3 AND ?4 AND track_id = ?2",
+    )?
+    .execute(params![
+        keep.id,
+        gone.id,
+        gone.first_seen_ms,
+        gone.last_seen_ms
+    ])?;
+    // A point at the same time as one of the survivor's stays the survivor's.
+    c.prepare_cached("UPDATE OR IGNORE track_points SET track_id = ?1 WHERE track_id = ?2")?
         .execute(params![keep.id, gone.id])?;
+    c.prepare_cached("DELETE FROM track_points WHERE track_id = ?1")?
+        .execute([gone.id])?;
     c.prepare_cached("UPDATE alerts SET track_id = ?1 WHERE track_id = ?2")?
         .execute(params![keep.id, gone.id])?;
     // Current values come from the row seen last; the other only fills gaps.

@@ -191,7 +191,8 @@ impl Store {
         })
     }
 
-    /// The positions of a track in time order, within the window.
+    /// The positions of a track in time order, within the window: its path, one point at most every
+    /// [`POINT_EVERY_MS`](crate::POINT_EVERY_MS) of reported time (every detection stays in [`Store::detections`]).
     ///
     /// # Errors
     ///
@@ -199,8 +200,8 @@ impl Store {
     pub fn track_path(&self, id: i64, from_ms: i64, to_ms: i64) -> Result<Vec<PathPoint>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT time_ms, lat, lon, alt_m FROM detections WHERE track_id = ?1 AND time_ms BETWEEN ?2 AND ?3 \
-                 AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY time_ms, id",
+                "SELECT time_ms, lat, lon, alt_m FROM track_points WHERE track_id = ?1 AND time_ms BETWEEN ?2 AND ?3 \
+                 ORDER BY time_ms",
             )?;
             let rows = st
                 .query_map(params![id, from_ms, to_ms], |r| {
@@ -449,9 +450,11 @@ impl Store {
             }
             let n = c.execute("DELETE FROM detections WHERE time_ms < ?1", [before_ms])?;
             c.execute("DELETE FROM alerts WHERE time_ms < ?1", [before_ms])?;
+            c.execute("DELETE FROM track_points WHERE time_ms < ?1", [before_ms])?;
             c.execute(
                 "DELETE FROM tracks WHERE last_seen_ms < ?1 AND NOT EXISTS \
-                 (SELECT 1 FROM detections d WHERE d.track_id = tracks.id)",
+                 (SELECT 1 FROM detections d WHERE d.time_ms BETWEEN tracks.first_seen_ms AND tracks.last_seen_ms \
+                 AND d.track_id = tracks.id)",
                 [before_ms],
             )?;
             Ok(n)

@@ -135,6 +135,25 @@ ALTER TABLE zones ADD COLUMN source TEXT;
     r#"
 ALTER TABLE tracks ADD COLUMN detail TEXT NOT NULL DEFAULT '{}';
 "#,
+    // 6: a track's path moves to its own table, one point per track at most every
+    // `ingest::POINT_EVERY_MS` of reported time, keyed (track, time). The index of every detection by
+    // (track_id, time_ms) it replaces took a random B-tree page per detection (1,000 aircraft are 1,000
+    // insertion points), which made it the largest write of the ingest path; detections stay complete in
+    // `detections` (by time), only the path is thinned. Existing paths are carried over whole.
+    r#"
+CREATE TABLE track_points(
+    track_id INTEGER NOT NULL,
+    time_ms INTEGER NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    alt_m REAL,
+    PRIMARY KEY(track_id, time_ms)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO track_points(track_id, time_ms, lat, lon, alt_m)
+    SELECT track_id, time_ms, lat, lon, alt_m FROM detections
+    WHERE track_id IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY track_id, time_ms, id;
+DROP INDEX detections_track_time;
+"#,
 ];
 
 /// The version this build of the code expects.

@@ -235,3 +235,102 @@ fn merging_tracks_repoints_history_and_alerts_and_sums_counts() {
     assert_eq!(s.close_open_tracks().wait().expect("close"), 1);
     assert_eq!(s.tracks(None).expect("tracks")[0].state, "closed");
 }
+
+#[test]
+fn the_stored_path_keeps_one_point_per_interval_and_fills_gaps_with_late_detections() {
+    let (_d, s, sid) = fresh();
+    let every = store::POINT_EVERY_MS;
+    // (reported time, a point expected): the first, then one per interval; one unpositioned; a late one
+    // that falls in a gap of the path; a late one too close to a point.
+    let cases = [
+        (10_000, true),
+        (10_000 + every / 2, false),
+        (10_000 + every, true),
+        (10_000 + every + 1, false),
+        (10_000 + 4 * every, true),
+        (10_000 + 2 * every + every / 2, true),
+        (10_000 + 4 * every - 1, false),
+    ];
+    let batch: Vec<NewDetection> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| {
+            det(
+                i as i64 + 1,
+                *t,
+                "rid:A",
+                Some((48.0 + i as f64 * 1e-3, 2.0)),
+            )
+        })
+        .chain([det(100, 10_000 + 8 * every, "rid:A", None)])
+        .collect();
+    s.ingest(sid, "s1", 1, batch).wait().expect("ingest");
+    let id = s.tracks(None).expect("tracks")[0].id;
+    let path: Vec<i64> = s
+        .track_path(id, 0, i64::MAX)
+        .expect("path")
+        .iter()
+        .map(|p| p.time_ms)
+        .collect();
+    let mut want: Vec<i64> = cases.iter().filter(|c| c.1).map(|c| c.0).collect();
+    want.sort_unstable();
+    assert_eq!(path, want);
+    // Every detection is still stored, with its position.
+    assert_eq!(s.detection_count().expect("count"), cases.len() as i64 + 1);
+    assert_eq!(
+        s.detections(0, i64::MAX, None, 100)
+            .expect("detections")
+            .iter()
+            .filter(|d| d.lat.is_some())
+            .count(),
+        cases.len()
+    );
+    // A replayed batch adds no point.
+    let again: Vec<NewDetection> = (0..cases.len())
+        .map(|i| det(i as i64 + 1, 10_000 + 16 * every, "rid:A", Some((1.0, 1.0))))
+        .collect();
+    s.ingest(sid, "s1", 2, again).wait().expect("replay");
+    assert_eq!(
+        s.track_path(id, 0, i64::MAX).expect("path").len(),
+        want.len()
+    );
+}
+
+#[test]
+fn a_path_written_before_version_6_is_carried_over_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(store::DB_FILE);
+    {
+        // A database as version 5 left it: detections indexed by (track, time), no point table.
+        let mut c = rusqlite::Connection::open(&path).expect("open");
+        let tx = c.transaction().expect("tx");
+        tx.execute_batch("CREATE TABLE schema_version(version INTEGER NOT NULL)")
+            .expect("version table");
+        for (i, sql) in store::schema::MIGRATIONS[..5].iter().enumerate() {
+            tx.execute_batch(sql).expect("old migration");
+            tx.execute(
+                "INSERT INTO schema_version(version) VALUES (?1)",
+                [i as i64 + 1],
+            )
+            .expect("version");
+        }
+        tx.execute_batch(
+            "INSERT INTO sensors(id, name, token_hash, created_ms) VALUES (1, 's', x'00', 0);
+             INSERT INTO tracks(id, key, first_seen_ms, last_seen_ms, detections) VALUES (7, 'rid:A', 1000, 1100, 3);
+             INSERT INTO detections(sensor_id, seq, received_ms, time_ms, transport, track_id, lat, lon, alt_m, line)
+               VALUES (1, 1, 0, 1000, 'wifi-beacon', 7, 48.0, 2.0, 100.0, '{}'),
+                      (1, 2, 0, 1050, 'wifi-beacon', 7, 48.1, 2.1, NULL, '{}'),
+                      (1, 3, 0, 1050, 'ble-legacy', 7, 48.2, 2.2, NULL, '{}'),
+                      (1, 4, 0, 1100, 'wifi-beacon', 7, NULL, NULL, NULL, '{}');",
+        )
+        .expect("rows");
+        tx.commit().expect("commit");
+    }
+    let s = Store::open(dir.path()).expect("migrate");
+    let pts = s.track_path(7, 0, i64::MAX).expect("path");
+    // Every positioned detection, the first of two at the same millisecond.
+    let got: Vec<(i64, f64, Option<f64>)> =
+        pts.iter().map(|p| (p.time_ms, p.lat, p.alt_m)).collect();
+    assert_eq!(got, vec![(1000, 48.0, Some(100.0)), (1050, 48.1, None)]);
+    assert_eq!(s.detection_count().expect("count"), 4);
+}
