@@ -35,8 +35,6 @@ export const ZONE_COLOURS: [string, string][] = [
   ['no_restriction', '#58a6ff'],
 ];
 
-export { TRACK_COLOURS } from './overlay';
-
 export function initMap(container: HTMLElement, tileUrl: string | null): Promise<void> {
   const style: StyleSpecification = {
     version: 8,

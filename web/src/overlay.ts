@@ -143,6 +143,8 @@ export class LiveOverlay {
   private f = 0;
   /** Mercator x of the map's centre: each aircraft is drawn on the world copy nearest to it. */
   private cx = 0;
+  /** Mercator x of the aircraft being drawn, on the world copy nearest to the centre (see `anchor`). */
+  private ref = 0;
   /** False when the camera is pitched or the projection is not flat Mercator: every point via map.project. */
   private flat = true;
   private camera = '';
@@ -225,20 +227,26 @@ export class LiveOverlay {
     this.f = p0.y - this.d * x0 - this.e * y0;
   }
 
-  /** World-copy shift (in Mercator units, a whole number) that brings `lon` nearest to the map's centre. */
-  private wrap(lon: number): number {
-    return Math.round(this.cx - mercX(lon));
+  /**
+   * Makes the world copy of `lon` nearest to the map's centre the reference of the next `project` calls: an
+   * aircraft is drawn once, near the centre, and its trail, pilot and take-off point next to it even across
+   * the antimeridian.
+   */
+  private anchor(lon: number): void {
+    const x = mercX(lon);
+    this.ref = x + Math.round(this.cx - x);
   }
 
-  /** Projects to (this.px, this.py) in CSS pixels; `shift` from `wrap`. */
-  private project(lon: number, lat: number, shift: number): void {
+  /** Projects to (this.px, this.py) in CSS pixels, on the world copy nearest to the anchor. */
+  private project(lon: number, lat: number): void {
+    let x = mercX(lon);
+    x += Math.round(this.ref - x);
     if (this.flat) {
-      const x = mercX(lon) + shift;
       const y = mercY(lat);
       this.px = this.a * x + this.b * y + this.c;
       this.py = this.d * x + this.e * y + this.f;
     } else {
-      const p = this.map.project([lon + shift * 360, lat]);
+      const p = this.map.project([lonOf(x), lat]);
       this.px = p.x;
       this.py = p.y;
     }
@@ -287,22 +295,22 @@ export class LiveOverlay {
     for (const [id, look] of this.looks) {
       const t = state.tracks.get(id);
       if (!t || t.lat === null || t.lon === null) continue;
-      const shift = this.wrap(t.lon);
+      this.anchor(t.lon);
       if (look.selected) selected = { id, cls: look.cls };
-      else this.trail(id, shift, TRACK_COLOURS[look.cls]);
-      this.project(t.lon, t.lat, shift);
+      else this.trail(id, TRACK_COLOURS[look.cls]);
+      this.project(t.lon, t.lat);
       const ax = this.px;
       const ay = this.py;
 
       // Pilot and take-off point (null for roles without the right), linked to the aircraft.
       if (t.operator_lat !== null && t.operator_lon !== null) {
-        this.project(t.operator_lon, t.operator_lat, shift);
+        this.project(t.operator_lon, t.operator_lat);
         pilotLinks.moveTo(ax, ay);
         pilotLinks.lineTo(this.px, this.py);
         if (!look.html && onScreen(this.px, this.py)) pilots.push(this.px, this.py);
       }
       if (t.home_lat !== null && t.home_lon !== null) {
-        this.project(t.home_lon, t.home_lat, shift);
+        this.project(t.home_lon, t.home_lat);
         homeLinks.moveTo(ax, ay);
         homeLinks.lineTo(this.px, this.py);
         if (!look.html && onScreen(this.px, this.py)) homes.push(this.px, this.py);
@@ -319,7 +327,8 @@ export class LiveOverlay {
     if (selected) {
       const t = state.tracks.get(selected.id)!;
       g.lineWidth = 2.5;
-      this.trail(selected.id, this.wrap(t.lon!), TRACK_COLOURS[selected.cls]);
+      this.anchor(t.lon!);
+      this.trail(selected.id, TRACK_COLOURS[selected.cls]);
       g.lineWidth = 1;
     }
 
@@ -350,7 +359,7 @@ export class LiveOverlay {
   }
 
   /** Strokes the trail of `id` with the current line width, thinned to points at least a pixel apart. */
-  private trail(id: number, shift: number, colour: string): void {
+  private trail(id: number, colour: string): void {
     const trail = state.trails.get(id);
     if (!trail || trail.length < 2) return;
     const g = this.g;
@@ -359,7 +368,7 @@ export class LiveOverlay {
     let ly = 0;
     for (let i = 0; i < trail.length; i++) {
       const p = trail[i]!;
-      this.project(p.lon, p.lat, shift);
+      this.project(p.lon, p.lat);
       // The last point always: it meets the aircraft.
       if (i === 0) g.moveTo(this.px, this.py);
       else if (i === trail.length - 1 || (this.px - lx) ** 2 + (this.py - ly) ** 2 >= 1) g.lineTo(this.px, this.py);
