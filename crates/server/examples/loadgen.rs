@@ -93,26 +93,41 @@ async fn throughput(secs: u64, batch: u64, conns: u64) {
     let s = start().await;
     let now = (server::system_clock())();
     // Bodies are prepared up front so that the measurement is the server's work plus HTTP, not JSON
-    // generation; each post gets fresh sequence numbers, so every line is stored.
-    let bodies: Arc<Vec<String>> = Arc::new(
-        (0..8u64)
-            .map(|b| {
-                let mut body = String::new();
-                for k in 0..batch {
-                    body.push_str(&line((b * batch + k) % tracks(), now + (k as i64), b));
-                    body.push('\n');
-                }
-                body
-            })
-            .collect(),
-    );
+    // generation. They read like a fleet's traffic: detection `j` belongs to aircraft `j % tracks` and was
+    // received at `now + j / CLOCK_PER_MS` ms, so time advances as a real fleet's does (each aircraft ~100
+    // times a second at 100 k det/s over 1,000 aircraft), and each post takes the next body in sequence
+    // order; past the prepared ones (a faster server than planned) the bodies repeat with their times.
+    const PLANNED_PER_S: u64 = 150_000;
+    const CLOCK_PER_MS: u64 = 100;
+    let n_bodies = (secs * PLANNED_PER_S).div_ceil(batch).max(1);
+    let body = &|b: u64| {
+        let mut body = String::new();
+        for k in 0..batch {
+            let j = b * batch + k;
+            body.push_str(&line(
+                j % tracks(),
+                now + (j / CLOCK_PER_MS) as i64,
+                j / tracks(),
+            ));
+            body.push('\n');
+        }
+        body
+    };
+    let bodies: Arc<Vec<String>> = Arc::new(std::thread::scope(|sc| {
+        let half = n_bodies / 2;
+        let a = sc.spawn(move || (0..half).map(body).collect::<Vec<_>>());
+        let mut v: Vec<String> = (half..n_bodies).map(body).collect();
+        let mut all = a.join().expect("body builder");
+        all.append(&mut v);
+        all
+    }));
     let seq = Arc::new(AtomicI64::new(0));
     let stored = Arc::new(AtomicU64::new(0));
     let client = reqwest::Client::new();
     let start = Instant::now();
     let deadline = start + Duration::from_secs(secs);
     let mut tasks = Vec::new();
-    for c in 0..conns {
+    for _ in 0..conns {
         let (client, bodies, seq, stored, base, token) = (
             client.clone(),
             bodies.clone(),
@@ -122,11 +137,9 @@ async fn throughput(secs: u64, batch: u64, conns: u64) {
             s.sensor.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            let mut n = c as usize;
             while Instant::now() < deadline {
                 let first = seq.fetch_add(batch as i64, Ordering::Relaxed);
-                let body = bodies[n % bodies.len()].clone();
-                n += 1;
+                let body = bodies[(first as u64 / batch) as usize % bodies.len()].clone();
                 let r = client
                     .post(format!("{base}/ingest?seq={first}"))
                     .bearer_auth(&token)

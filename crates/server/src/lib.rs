@@ -74,6 +74,9 @@ pub struct AppState {
     /// Turns true at shutdown so that endless responses (the live stream) end and let the server stop.
     pub closing: watch::Receiver<bool>,
     closing_tx: Arc<watch::Sender<bool>>,
+    /// Per sensor id, a sequence number at or above every one stored: a batch above it cannot be a replay,
+    /// which spares the ingest path a database read per batch ([`AppState::may_hold_replays`]).
+    seq_high: Arc<Mutex<std::collections::HashMap<i64, i64>>>,
 }
 
 impl AppState {
@@ -113,6 +116,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::new()),
             closing,
             closing_tx: Arc::new(closing_tx),
+            seq_high: Arc::default(),
         };
         routes::zones::reload(&s)?;
         // The open tracks of the previous run go back to the tracker, so that they continue.
@@ -124,6 +128,41 @@ impl AppState {
             }
         }
         Ok(s)
+    }
+
+    /// Whether a batch of `sensor` starting at `first_seq` may repeat stored lines (and so needs
+    /// [`store::Backend::existing_seqs`]): only when it does not start above everything stored. The first
+    /// batch of a sensor in this process reads its highest stored number once.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    pub fn may_hold_replays(&self, sensor: i64, first_seq: i64) -> store::Result<bool> {
+        let known = self
+            .seq_high
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&sensor).copied());
+        let high = match known {
+            Some(h) => h,
+            None => {
+                let h = self.store.max_seq(sensor)?.unwrap_or(-1);
+                if let Ok(mut m) = self.seq_high.lock() {
+                    let e = m.entry(sensor).or_insert(h);
+                    *e = (*e).max(h);
+                }
+                h
+            }
+        };
+        Ok(first_seq <= high)
+    }
+
+    /// Records that `sensor`'s lines up to `last_seq` may be stored (called once a batch is committed).
+    pub fn stored_up_to(&self, sensor: i64, last_seq: i64) {
+        if let Ok(mut m) = self.seq_high.lock() {
+            let e = m.entry(sensor).or_insert(last_seq);
+            *e = (*e).max(last_seq);
+        }
     }
 
     /// The current time, Unix milliseconds.

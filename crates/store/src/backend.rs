@@ -53,6 +53,7 @@ backend! {
     // Detections and tracks.
     fn ingest(&self, sensor_id: i64, sensor_name: &str, received_ms: i64, items: Vec<NewDetection>) -> Ticket<IngestOutcome>;
     fn existing_seqs(&self, sensor_id: i64, from: i64, to: i64) -> Result<HashSet<i64>>;
+    fn max_seq(&self, sensor_id: i64) -> Result<Option<i64>>;
     fn merge_tracks(&self, into: &str, from: &str) -> Ticket<Option<MergedTracks>>;
     fn set_track_states(&self, states: Vec<(String, String)>) -> Ticket<Vec<TrackRow>>;
     fn close_open_tracks(&self) -> Ticket<usize>;

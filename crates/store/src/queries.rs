@@ -155,6 +155,21 @@ impl Store {
         })
     }
 
+    /// The highest sequence number stored for a sensor (`None` before its first line): a batch whose
+    /// numbers are all above it holds no replay, so the server can skip [`Store::existing_seqs`].
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn max_seq(&self, sensor_id: i64) -> Result<Option<i64>> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT max(seq) FROM detections WHERE sensor_id = ?1")?
+                    .query_row([sensor_id], |r| r.get::<_, Option<i64>>(0))?,
+            )
+        })
+    }
+
     /// One track.
     ///
     /// # Errors

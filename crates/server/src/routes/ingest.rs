@@ -103,7 +103,11 @@ pub async fn ingest_batch(
     }
     let lines = parsed.len();
     let last_seq = parsed.last().map_or(first_seq, |p| p.0);
-    let known = s.store.existing_seqs(sensor.id, first_seq, last_seq)?;
+    let known = if s.may_hold_replays(sensor.id, first_seq)? {
+        s.store.existing_seqs(sensor.id, first_seq, last_seq)?
+    } else {
+        std::collections::HashSet::new()
+    };
     let fresh: Vec<&contract::DetectionLine> = parsed
         .iter()
         .filter(|p| !known.contains(&p.0))
@@ -163,6 +167,7 @@ pub async fn ingest_batch(
         }
     }
     let out = stored.done().await?;
+    s.stored_up_to(sensor.id, last_seq);
     s.metrics.batches.inc();
     s.metrics.stored.inc_by(out.stored as u64);
     s.metrics.duplicates.inc_by(out.duplicates as u64);

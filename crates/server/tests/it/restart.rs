@@ -140,6 +140,31 @@ async fn a_restart_continues_open_tracks_and_active_follows_the_tracker_state() 
     clock.store(T0 + 40_000, Ordering::SeqCst);
     let s = run(dir.path(), &clock);
     let op = login(&s, "op").await;
+    // The new process knows from the store which of the sensor's numbers may be replays.
+    let sid = s.store.sensors().expect("sensors")[0].id;
+    assert!(s.may_hold_replays(sid, 3).expect("check"));
+    assert!(!s.may_hold_replays(sid, 4).expect("check"));
+    // The sensor resends its last batch of the first run (its acknowledgement was lost): the new process
+    // knows those lines are stored, and the tracker does not count them again (A's count below).
+    let (st, ack) = call(
+        &s,
+        Request::post("/api/v1/ingest?seq=3")
+            .header("authorization", format!("Bearer {sensor}"))
+            .body(Body::from(batch(&[rid_location(
+                T0 + 20_000,
+                MAC,
+                48.02,
+                2.02,
+            )])))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{ack}");
+    assert_eq!(
+        (ack["stored"].as_u64(), ack["duplicates"].as_u64()),
+        (Some(0), Some(1)),
+        "{ack}"
+    );
     post_batch(
         &s,
         &sensor,
