@@ -33,6 +33,13 @@ async function boot(): Promise<void> {
     e.preventDefault();
     void login();
   });
+  // Wired before the console starts: the button shows as soon as the user's name does, while the map loads.
+  $('#logout').addEventListener('click', () => {
+    void api
+      .logout()
+      .catch(() => {})
+      .finally(() => signOut());
+  });
   if (token()) {
     try {
       state.me = await api.me();
@@ -227,12 +234,6 @@ function initChrome(): void {
   $('#toggle-side').addEventListener('click', () => {
     const collapsed = document.body.classList.toggle('side-collapsed');
     $('#toggle-side').setAttribute('aria-expanded', String(!collapsed));
-  });
-  $('#logout').addEventListener('click', () => {
-    void api
-      .logout()
-      .catch(() => {})
-      .finally(() => signOut());
   });
   // The map canvas follows the grid; MapLibre watches its container's size itself.
   schedule();
