@@ -204,7 +204,8 @@ export class LiveOverlay {
 
   /**
    * The camera as an affine map from Web Mercator to screen, taken from three `map.project` calls: exact for
-   * an unpitched Mercator map, and ~100× cheaper per point than `map.project` (trails have thousands).
+   * an unpitched Mercator map, and far cheaper per point than `map.project` (a 4×4 matrix product and two
+   * objects per call; trails have thousands of points).
    */
   private setCamera(): void {
     const m = this.map;
@@ -257,7 +258,9 @@ export class LiveOverlay {
    * frame is committed, on the CPU without a GPU), so the drawing is made cheap to rasterise: trails and links
    * are one CSS pixel wide (the rasteriser's hairline path, several times cheaper than 1.5 px), and aircraft,
    * pilots and take-off points are copied from pre-drawn sprites (see `Sprites`) instead of filled and stroked
-   * one by one: ~3 ms for 500 aircraft with trails on a 2-core machine, where paths cost ~60 ms.
+   * one by one: ~10 ms to rasterise 500 aircraft with 30-point trails, links, pilots and take-off points in
+   * headless Chromium on this project's 2-core machine, where filled and 1.5 px paths took ~60 ms (see
+   * docs/PERFORMANCE.md).
    */
   draw(): void {
     this.fit();
