@@ -18,7 +18,7 @@ use crate::ApiError;
 use contract::{DetectionLine, Message};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use store::{NewAlert, SensorSeenRow, TrackDetail, TrackFacts, TrackRow};
-use track::zones::ZoneIndex;
+use track::zones::{ZoneId, ZoneIndex};
 use track::{
     AlertConfig, AlertEngine, AuthPage, HeightRef, Identity, LatLon, LinkLayer, Mac, Observation,
     PilotKind, PilotPosition, Position, ReportedTime, SensorId, SensorSeen, Track, TrackEvent,
@@ -569,6 +569,48 @@ impl Fusion {
             let id = self.tracker.restore(track_from_row(row));
             self.restored.insert(id, row.key.clone());
             n += 1;
+        }
+        n
+    }
+
+    /// Gives the alert rules what they had learnt of the restored tracks (zones they are inside, cooldowns;
+    /// [`track::AlertEngine::restore`]) from the stored alerts of those tracks, so that an aircraft inside a
+    /// zone when the server stopped does not alert "enter" again. Call after [`Fusion::restore`] with the
+    /// same rows. Returns how many alerts were taken into account.
+    pub fn restore_alerts(
+        &mut self,
+        rows: &[TrackRow],
+        alerts: &[store::AlertRow],
+        zones: &ZoneIndex,
+    ) -> usize {
+        let by_key: HashMap<&str, TrackId> = self
+            .restored
+            .iter()
+            .map(|(id, key)| (key.as_str(), *id))
+            .collect();
+        let by_row: HashMap<i64, TrackId> = rows
+            .iter()
+            .filter_map(|r| Some((r.id, *by_key.get(r.key.as_str())?)))
+            .collect();
+        let mut history: HashMap<TrackId, Vec<(track::AlertKind, Option<ZoneId>, UnixMs)>> =
+            HashMap::new();
+        let mut n = 0;
+        for a in alerts {
+            let Some(tid) = a.track_id.and_then(|sid| by_row.get(&sid)) else {
+                continue;
+            };
+            let Some(kind) = track::AlertKind::parse(&a.kind) else {
+                continue;
+            };
+            let zone = a.zone_id.map(|z| ZoneId(z.to_string()));
+            history
+                .entry(*tid)
+                .or_default()
+                .push((kind, zone, UnixMs(a.time_ms)));
+            n += 1;
+        }
+        for (id, h) in history {
+            self.alerts.restore(id, &h, zones);
         }
         n
     }

@@ -59,6 +59,9 @@ pub struct Zones {
     pub index: track::zones::ZoneIndex,
 }
 
+/// Most stored alerts read back at start to restore the alert rules' state of the open tracks.
+const RESTORE_ALERTS: i64 = 100_000;
+
 /// State shared by every handler. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -121,10 +124,22 @@ impl AppState {
         routes::zones::reload(&s)?;
         // The open tracks of the previous run go back to the tracker, so that they continue.
         let open = s.store.open_tracks()?;
+        // With the alerts those tracks raised (the newest first, bounded), so that zone stays and cooldowns
+        // continue too.
+        let alerts = match open.iter().map(|t| t.first_seen_ms).min() {
+            Some(since) => s.store.alerts(since, RESTORE_ALERTS)?,
+            None => Vec::new(),
+        };
+        let zones = s.zones.read().map(|z| z.clone()).ok();
         if let Ok(mut f) = s.fusion.lock() {
             let n = f.restore(&open);
+            let a = zones.map_or(0, |z| f.restore_alerts(&open, &alerts, &z.index));
             if n > 0 {
-                tracing::info!(tracks = n, "restored the open tracks of the previous run");
+                tracing::info!(
+                    tracks = n,
+                    alerts = a,
+                    "restored the open tracks of the previous run"
+                );
             }
         }
         Ok(s)
@@ -211,6 +226,14 @@ pub async fn serve(
     let closer = state.clone();
     let ticker = tokio::spawn(tick_loop(state.clone()));
     let router = app(state);
+    // No Nagle: the live stream is a flow of small events, and a small write held back until the
+    // previous one is acknowledged (the client delays its acknowledgements) added ~20 ms to the
+    // ingest-to-stream p99 (docs/PERFORMANCE.md).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -53,6 +53,21 @@ impl AlertKind {
             AlertKind::Watchlist => "watchlist",
         }
     }
+
+    /// The kind named by [`AlertKind::as_str`]; `None` for another text.
+    pub fn parse(name: &str) -> Option<AlertKind> {
+        [
+            AlertKind::AircraftInZone,
+            AlertKind::PilotInZone,
+            AlertKind::ZoneEnter,
+            AlertKind::ZoneExit,
+            AlertKind::Dwell,
+            AlertKind::UnknownAircraft,
+            AlertKind::Watchlist,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
 }
 
 /// One alert.
@@ -158,6 +173,58 @@ impl AlertEngine {
             TrackEvent::Closed(t) => self.forget(t.id),
             _ => {}
         }
+    }
+
+    /// Gives a track restored after a restart back what the engine had learnt of it, from the alerts it
+    /// raised (`(kind, zone, time)`, any order): the cooldown of each (kind, zone) from its latest alert,
+    /// and the zones it is inside — entered (or seen inside) after it last left — with the time of entry and
+    /// whether dwell fired for that stay. So an aircraft inside a zone when the server stopped neither
+    /// "enters" it again nor repeats alerts still in their cooldown. Zones no longer in `zones` are left out.
+    /// (A stay whose enter alert a cooldown suppressed is not known; its next evaluation enters again.)
+    pub fn restore(
+        &mut self,
+        id: TrackId,
+        history: &[(AlertKind, Option<ZoneId>, UnixMs)],
+        zones: &ZoneIndex,
+    ) {
+        let mut history: Vec<&(AlertKind, Option<ZoneId>, UnixMs)> = history.iter().collect();
+        history.sort_by_key(|h| h.2);
+        let mut state = self.tracks.remove(&id).unwrap_or_default();
+        for (kind, zone, time) in history {
+            let key = (*kind, id, zone.clone());
+            let last = self.last_fired.entry(key).or_insert(*time);
+            *last = (*last).max(*time);
+            let Some(z) = zone else { continue };
+            let Some(restriction) = zones
+                .zones()
+                .iter()
+                .find(|x| x.id == *z)
+                .map(|x| x.restriction.clone())
+            else {
+                continue;
+            };
+            match kind {
+                AlertKind::ZoneEnter => {
+                    state.inside.insert(z.clone(), (*time, false, restriction));
+                }
+                AlertKind::AircraftInZone => {
+                    state
+                        .inside
+                        .entry(z.clone())
+                        .or_insert((*time, false, restriction));
+                }
+                AlertKind::Dwell => {
+                    if let Some(stay) = state.inside.get_mut(z) {
+                        stay.1 = true;
+                    }
+                }
+                AlertKind::ZoneExit => {
+                    state.inside.remove(z);
+                }
+                AlertKind::PilotInZone | AlertKind::UnknownAircraft | AlertKind::Watchlist => {}
+            }
+        }
+        self.tracks.insert(id, state);
     }
 
     /// Drops all state of a track.

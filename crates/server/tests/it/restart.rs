@@ -226,3 +226,91 @@ async fn a_restart_continues_open_tracks_and_active_follows_the_tracker_state() 
     assert_eq!(last.len(), 1);
     assert_ne!(last[0].0, a, "a closed track is not continued");
 }
+
+/// An aircraft inside a zone when the server stops does not "enter" it again after the restart: the
+/// alert rules get back the zone stays of the open tracks from their stored alerts.
+#[tokio::test]
+async fn a_restart_keeps_zone_stays_so_no_second_enter_alert() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(AtomicI64::new(T0));
+    let sensor = {
+        let store = Store::open(dir.path()).expect("open store");
+        store
+            .add_user("op", Role::Operator, PASSWORD, 0)
+            .expect("hash")
+            .done()
+            .await
+            .expect("user");
+        store
+            .add_zone(
+                store::NewZone {
+                    name: "Z".into(),
+                    restriction: "prohibited".into(),
+                    geojson: serde_json::json!({
+                        "type": "Feature",
+                        "geometry": { "type": "Point", "coordinates": [2.0, 48.0] },
+                        "properties": { "name": "Z", "restriction": "prohibited", "radius_m": 5000.0 }
+                    })
+                    .to_string(),
+                    lower_m: None,
+                    upper_m: None,
+                    radius_m: Some(5000.0),
+                    format: "geojson".into(),
+                    source: None,
+                },
+                0,
+            )
+            .done()
+            .await
+            .expect("zone");
+        store
+            .add_sensor("mast-1", 0)
+            .done()
+            .await
+            .expect("sensor")
+            .1
+    };
+    let kinds = |s: &AppState| {
+        s.store
+            .alerts(0, 100)
+            .expect("alerts")
+            .iter()
+            .filter(|a| a.kind == "zone-enter")
+            .count()
+    };
+    let s = run(dir.path(), &clock);
+    post_batch(
+        &s,
+        &sensor,
+        0,
+        &[rid_full(T0, MAC, "SERIAL-A", 48.0, 2.0, (48.2, 2.2))],
+    )
+    .await;
+    assert_eq!(kinds(&s), 1);
+    drop(s);
+    // Ten minutes later (past the cooldown), still inside: no new enter alert.
+    clock.store(T0 + 20_000, Ordering::SeqCst);
+    let s = run(dir.path(), &clock);
+    post_batch(
+        &s,
+        &sensor,
+        1,
+        &[rid_location(T0 + 600_000, MAC, 48.001, 2.001)],
+    )
+    .await;
+    assert_eq!(kinds(&s), 1, "{:?}", s.store.alerts(0, 100));
+    // Leaving is seen as an exit: the stay was restored, not forgotten.
+    post_batch(
+        &s,
+        &sensor,
+        2,
+        &[rid_location(T0 + 601_000, MAC, 49.0, 3.0)],
+    )
+    .await;
+    assert!(s
+        .store
+        .alerts(0, 100)
+        .expect("alerts")
+        .iter()
+        .any(|a| a.kind == "zone-exit"));
+}

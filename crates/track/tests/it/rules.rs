@@ -193,3 +193,72 @@ fn changing_the_lists_keeps_what_the_engine_learnt() {
     assert!(!after.contains(&"zone-enter".to_owned()), "{after:?}");
     assert!(after.contains(&"watchlist".to_owned()), "{after:?}");
 }
+
+/// A restart at any point of a flight gives the alerts an uninterrupted engine gives, once the new engine
+/// is restored from the alerts raised before it: no second "enter" for an aircraft already inside, dwell
+/// counted from the real entry, cooldowns kept, exit still seen.
+#[test]
+fn an_engine_restored_from_the_alert_history_continues_as_if_never_stopped() {
+    // (seconds, position): outside, enter at 10, stay (dwell 30 s fires at 40), leave at 70, come back at
+    // 200 (after the cooldown), leave again.
+    let flight: &[(i64, (f64, f64))] = &[
+        (0, OUT),
+        (10, IN),
+        (20, IN),
+        (35, IN),
+        (45, IN),
+        (60, IN),
+        (70, OUT),
+        (80, OUT),
+        (200, IN),
+        (215, IN),
+        (250, IN),
+        (260, OUT),
+    ];
+    let idx = zones();
+    let run = |restart_at: Option<usize>| -> Vec<Vec<String>> {
+        let mut tracker = Tracker::new(TrackerConfig::default());
+        let mut engine = AlertEngine::new(cfg(30, 60));
+        let mut history = Vec::new();
+        let mut out = Vec::new();
+        for (i, (t, (lat, lon))) in flight.iter().enumerate() {
+            let now = UnixMs(t * 1000);
+            let o = at(obs(*t, "wifi-beacon", None, &[serial("S1")]), *lat, *lon);
+            for e in tracker.ingest(&o, now) {
+                engine.observe(&e);
+            }
+            let track = tracker.find(&serial("S1")).expect("track");
+            if restart_at == Some(i) {
+                engine = AlertEngine::new(cfg(30, 60));
+                engine.restore(track.id, &history, &idx);
+            }
+            let alerts = engine.evaluate(track, &idx, now);
+            history.extend(alerts.iter().map(|a| (a.kind, a.zone.clone(), a.time)));
+            out.push(
+                alerts
+                    .iter()
+                    .map(|a| format!("{}@{t}", a.kind.as_str()))
+                    .collect(),
+            );
+        }
+        out
+    };
+    let uninterrupted = run(None);
+    assert!(
+        uninterrupted.iter().flatten().any(|a| a == "dwell@45"),
+        "{uninterrupted:?}"
+    );
+    for restart in 1..flight.len() {
+        assert_eq!(
+            run(Some(restart)),
+            uninterrupted,
+            "restart before step {restart}"
+        );
+    }
+    // Without the history the restarted engine would alert "enter" again for an aircraft inside.
+    assert_eq!(
+        track::AlertKind::parse("zone-enter"),
+        Some(track::AlertKind::ZoneEnter)
+    );
+    assert_eq!(track::AlertKind::parse("nope"), None);
+}
