@@ -163,6 +163,13 @@ async fn throughput(secs: u64, batch: u64, conns: u64) {
     println!("throughput: {n} detections acknowledged in {el:.2} s = {:.0} detections/s (batch {batch}, {conns} connections); {in_db} rows in the store", n as f64 / el);
 }
 
+/// The fields of a live-stream track event the latency run reads.
+#[derive(serde::Deserialize)]
+struct StreamTrack {
+    uas_id: Option<String>,
+    detections: Option<u64>,
+}
+
 /// Seconds at the start of a latency run that are not part of its figures (see [`latency`]).
 const WARMUP_S: u64 = 2;
 
@@ -201,10 +208,12 @@ async fn latency(secs: u64, rate: u64, tracks: u64) {
                 let Some(data) = ev.lines().find_map(|l| l.strip_prefix("data: ")) else {
                     continue;
                 };
-                let Ok(v) = serde_json::from_str::<serde_json::Value>(data) else {
+                // Only the two fields the sample needs (a whole JSON tree per event made the reader, not
+                // the server, part of the figure).
+                let Ok(v) = serde_json::from_str::<StreamTrack>(data) else {
                     continue;
                 };
-                let (Some(id), Some(n)) = (v["uas_id"].as_str(), v["detections"].as_u64()) else {
+                let (Some(id), Some(n)) = (v.uas_id.as_deref(), v.detections) else {
                     continue;
                 };
                 let Ok(i) = id.trim_start_matches('T').parse::<u64>() else {

@@ -10,14 +10,16 @@
 //! - [`Backend::ingest`] is idempotent per (sensor, sequence number): lines already stored are counted as
 //!   duplicates and change nothing;
 //! - a write job that fails changes nothing (all or nothing), as [`Backend::add_zones`] relies on;
+//! - [`Backend::ingest_live`] tells the changed track rows early (before durability), possibly more than
+//!   once; the live stream uses it, acknowledgements never do;
 //! - reads see every write whose ticket has resolved.
 //!
 //! Row types in, row types out: no SQL or driver type crosses this interface.
 
 use crate::{
     AlertRow, Area, AuditRow, DetectionRow, Heartbeat, IngestOutcome, MergedTracks, NewAlert,
-    NewDetection, NewZone, PathPoint, Result, Role, Sensor, Store, Ticket, TokenKind, TrackRow,
-    User, ZoneRow,
+    NewDetection, NewZone, OnApplied, PathPoint, Result, Role, Sensor, Store, Ticket, TokenKind,
+    TrackRow, User, ZoneRow,
 };
 use std::collections::HashSet;
 
@@ -52,6 +54,7 @@ backend! {
 
     // Detections and tracks.
     fn ingest(&self, sensor_id: i64, sensor_name: &str, received_ms: i64, items: Vec<NewDetection>) -> Ticket<IngestOutcome>;
+    fn ingest_live(&self, sensor_id: i64, sensor_name: &str, received_ms: i64, items: Vec<NewDetection>, on_applied: OnApplied) -> Ticket<IngestOutcome>;
     fn existing_seqs(&self, sensor_id: i64, from: i64, to: i64) -> Result<HashSet<i64>>;
     fn max_seq(&self, sensor_id: i64) -> Result<Option<i64>>;
     fn merge_tracks(&self, into: &str, from: &str) -> Ticket<Option<MergedTracks>>;

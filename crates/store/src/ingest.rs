@@ -499,6 +499,10 @@ fn ingest_tx(
     })
 }
 
+/// Told the rows of the tracks a batch changed as soon as the writer has applied the batch, inside its
+/// transaction and before the commit (see [`Store::ingest_live`]).
+pub type OnApplied = Box<dyn Fn(Vec<TrackRow>) + Send + Sync>;
+
 impl Store {
     /// Stores a batch of detections from one sensor in one transaction, ignoring lines whose (sensor,
     /// sequence number) is already stored, and updates the tracks they belong to. The ticket resolves once
@@ -513,5 +517,28 @@ impl Store {
         let name = sensor_name.to_owned();
         let cache = self.cache();
         self.write(move |c| ingest_tx(c, &cache, sensor_id, &name, received_ms, &items))
+    }
+
+    /// [`Store::ingest`], and `on_applied` is called on the writer thread with the changed track rows as
+    /// soon as the batch is applied, before the commit and its `fsync`: the live picture need not wait for
+    /// durability (the acknowledgement still does). The rows are handed over, so the outcome's `tracks` is
+    /// empty. It may be called again for the same batch when the
+    /// batch runs again after another job of its commit group failed, and, rarely, for a batch whose commit
+    /// then fails (the sensor, not acknowledged, sends it again). It must be quick and must not block.
+    pub fn ingest_live(
+        &self,
+        sensor_id: i64,
+        sensor_name: &str,
+        received_ms: i64,
+        items: Vec<NewDetection>,
+        on_applied: OnApplied,
+    ) -> Ticket<IngestOutcome> {
+        let name = sensor_name.to_owned();
+        let cache = self.cache();
+        self.write(move |c| {
+            let mut out = ingest_tx(c, &cache, sensor_id, &name, received_ms, &items)?;
+            on_applied(std::mem::take(&mut out.tracks));
+            Ok(out)
+        })
     }
 }

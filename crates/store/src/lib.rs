@@ -34,7 +34,7 @@ mod writer;
 
 pub use auth::{hash_password, verify_password, TokenKind};
 pub use backend::Backend;
-pub use ingest::{IngestOutcome, NewDetection, TrackFacts, POINT_EVERY_MS};
+pub use ingest::{IngestOutcome, NewDetection, OnApplied, TrackFacts, POINT_EVERY_MS};
 pub use lifecycle::MergedTracks;
 pub use writer::Ticket;
 

@@ -20,6 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -121,7 +122,7 @@ pub async fn ingest_batch(
     let now = s.now();
     // The store jobs are submitted under the tracker's lock so that the writer applies them in the order
     // the tracker decided them; they are awaited after it is released.
-    let (merges, stored, alerts) = {
+    let (merges, stored, alerts, early) = {
         let mut fusion = s
             .fusion
             .lock()
@@ -147,9 +148,28 @@ pub async fn ingest_batch(
             .iter()
             .map(|(into, from)| s.store.merge_tracks(into, from))
             .collect();
-        let stored = s.store.ingest(sensor.id, &sensor.name, now, items);
+        // The live stream gets the changed tracks as soon as the writer has applied the batch, without
+        // waiting for the commit's fsync (the acknowledgement below does wait; docs/PERFORMANCE.md). A
+        // batch that merged tracks publishes after the commit, so that the merge's events come first.
+        let early = plan.merges.is_empty();
+        let stored = if early {
+            let live = s.live.clone();
+            s.store.ingest_live(
+                sensor.id,
+                &sensor.name,
+                now,
+                items,
+                Box::new(move |rows| {
+                    for t in rows {
+                        let _ = live.send(Arc::new(LiveEvent::Track(t)));
+                    }
+                }),
+            )
+        } else {
+            s.store.ingest(sensor.id, &sensor.name, now, items)
+        };
         let alerts = (!plan.alerts.is_empty()).then(|| s.store.add_alerts(plan.alerts));
-        (merges, stored, alerts)
+        (merges, stored, alerts, early)
     };
     for m in merges {
         match m.done().await {
@@ -166,8 +186,13 @@ pub async fn ingest_batch(
             Err(e) => tracing::error!(error = %e, "could not merge track rows"),
         }
     }
-    let out = stored.done().await?;
+    let mut out = stored.done().await?;
     s.stored_up_to(sensor.id, last_seq);
+    if !early {
+        for t in std::mem::take(&mut out.tracks) {
+            s.publish(LiveEvent::Track(t));
+        }
+    }
     s.metrics.batches.inc();
     s.metrics.stored.inc_by(out.stored as u64);
     s.metrics.duplicates.inc_by(out.duplicates as u64);
@@ -177,9 +202,6 @@ pub async fn ingest_batch(
         stored: out.stored,
         duplicates: out.duplicates,
     };
-    for t in out.tracks {
-        s.publish(LiveEvent::Track(t));
-    }
     if let Some(alerts) = alerts {
         // The batch is committed and will be acknowledged; a failure here is logged, not returned.
         match alerts.done().await {

@@ -334,3 +334,35 @@ fn a_path_written_before_version_6_is_carried_over_whole() {
     assert_eq!(got, vec![(1000, 48.0, Some(100.0)), (1050, 48.1, None)]);
     assert_eq!(s.detection_count().expect("count"), 4);
 }
+
+#[test]
+fn ingest_live_hands_the_changed_rows_over_before_the_answer() {
+    let (_d, s, sid) = fresh();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let out = s
+        .ingest_live(
+            sid,
+            "s1",
+            1,
+            vec![
+                det(1, 1_000, "rid:A", Some((48.0, 2.0))),
+                det(2, 1_500, "rid:B", None),
+                det(3, 2_000, "rid:A", Some((48.1, 2.1))),
+            ],
+            Box::new(move |rows| {
+                sink.lock()
+                    .expect("lock")
+                    .extend(rows.into_iter().map(|r| (r.key, r.detections, r.lat)));
+            }),
+        )
+        .wait()
+        .expect("ingest");
+    assert_eq!((out.stored, out.tracks.len()), (3, 0));
+    let mut got = seen.lock().expect("lock").clone();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        got,
+        vec![("rid:A".into(), 2, Some(48.1)), ("rid:B".into(), 1, None)]
+    );
+}
