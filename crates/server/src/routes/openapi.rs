@@ -110,7 +110,7 @@ pub fn document() -> Value {
             "/ingest/ws": { "get": ws },
             "/tracks": { "get": tracks },
             "/tracks/{id}": { "get": op("One track", "tracks", user) },
-            "/tracks/{id}/path": { "get": op("Positions of a track in a window", "tracks", user) },
+            "/tracks/{id}/path": { "get": op("Positions of a track in a window: its stored path, at most one point per 500 ms of reported time (store::POINT_EVERY_MS); every detection, with its position, is in the window export (/export)", "tracks", user) },
             "/history": { "get": history },
             "/zones": { "get": op("Zones", "zones", user), "post": zones_post },
             "/zones/import": { "post": zones_import },
