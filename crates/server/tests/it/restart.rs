@@ -34,6 +34,27 @@ async fn post_batch(s: &AppState, sensor: &str, seq: i64, lines: &[String]) {
     assert_eq!(ack["stored"].as_u64(), Some(lines.len() as u64), "{ack}");
 }
 
+/// A data directory with the operator `op`, the zone when given, and the sensor `mast-1`, whose token it
+/// returns.
+async fn prepare(dir: &std::path::Path, zone: Option<store::NewZone>) -> String {
+    let store = Store::open(dir).expect("open store");
+    store
+        .add_user("op", Role::Operator, PASSWORD, 0)
+        .expect("hash")
+        .done()
+        .await
+        .expect("user");
+    if let Some(z) = zone {
+        store.add_zone(z, 0).done().await.expect("zone");
+    }
+    store
+        .add_sensor("mast-1", 0)
+        .done()
+        .await
+        .expect("sensor")
+        .1
+}
+
 /// One server run on `dir`: a store opened there and the state built on it, on the shared clock.
 fn run(dir: &std::path::Path, clock: &Arc<AtomicI64>) -> AppState {
     let store = Store::open(dir).expect("open store");
@@ -68,21 +89,7 @@ async fn tracks(s: &AppState, token: &str, query: &str) -> Vec<(i64, String, Str
 async fn a_restart_continues_open_tracks_and_active_follows_the_tracker_state() {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(AtomicI64::new(T0));
-    let sensor = {
-        let store = Store::open(dir.path()).expect("open store");
-        store
-            .add_user("op", Role::Operator, PASSWORD, 0)
-            .expect("hash")
-            .done()
-            .await
-            .expect("user");
-        store
-            .add_sensor("mast-1", 0)
-            .done()
-            .await
-            .expect("sensor")
-            .1
-    };
+    let sensor = prepare(dir.path(), None).await;
 
     // First run: aircraft A (serial, then a location-only frame bound through its MAC) and aircraft B.
     let s = run(dir.path(), &clock);
@@ -233,43 +240,22 @@ async fn a_restart_continues_open_tracks_and_active_follows_the_tracker_state() 
 async fn a_restart_keeps_zone_stays_so_no_second_enter_alert() {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(AtomicI64::new(T0));
-    let sensor = {
-        let store = Store::open(dir.path()).expect("open store");
-        store
-            .add_user("op", Role::Operator, PASSWORD, 0)
-            .expect("hash")
-            .done()
-            .await
-            .expect("user");
-        store
-            .add_zone(
-                store::NewZone {
-                    name: "Z".into(),
-                    restriction: "prohibited".into(),
-                    geojson: serde_json::json!({
-                        "type": "Feature",
-                        "geometry": { "type": "Point", "coordinates": [2.0, 48.0] },
-                        "properties": { "name": "Z", "restriction": "prohibited", "radius_m": 5000.0 }
-                    })
-                    .to_string(),
-                    lower_m: None,
-                    upper_m: None,
-                    radius_m: Some(5000.0),
-                    format: "geojson".into(),
-                    source: None,
-                },
-                0,
-            )
-            .done()
-            .await
-            .expect("zone");
-        store
-            .add_sensor("mast-1", 0)
-            .done()
-            .await
-            .expect("sensor")
-            .1
+    let zone = store::NewZone {
+        name: "Z".into(),
+        restriction: "prohibited".into(),
+        geojson: serde_json::json!({
+            "type": "Feature",
+            "geometry": { "type": "Point", "coordinates": [2.0, 48.0] },
+            "properties": { "name": "Z", "restriction": "prohibited", "radius_m": 5000.0 }
+        })
+        .to_string(),
+        lower_m: None,
+        upper_m: None,
+        radius_m: Some(5000.0),
+        format: "geojson".into(),
+        source: None,
     };
+    let sensor = prepare(dir.path(), Some(zone)).await;
     let kinds = |s: &AppState| {
         s.store
             .alerts(0, 100)
