@@ -23,6 +23,9 @@ use super::{
 use crate::observation::LatLon;
 use crate::time::UnixMs;
 
+mod schedule;
+pub use schedule::schedule_json;
+
 /// Why an import failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -334,12 +337,15 @@ fn features(s: &str) -> Result<Vec<Feature>, ImportError> {
 /// Reads plain GeoJSON: a FeatureCollection or a single Feature with Point (+ `radius_m` property),
 /// Polygon or MultiPolygon geometry. Optional properties: `id` (else the feature `id`, else the index),
 /// `name`, `restriction` (see [`Restriction::parse`]; default `Unknown("")`), `lower_m`/`upper_m` with
-/// `lower_ref`/`upper_ref` (`AGL` default, `AMSL`, `WGS84`).
+/// `lower_ref`/`upper_ref` (`AGL` default, `AMSL`, `WGS84`), `schedule` (periods with optional start, end
+/// and weekly windows; see [`schedule_json`] and the `schedule` module docs; absent: permanent).
 ///
 /// # Errors
 ///
 /// [`ImportError::Json`] for text that is not a GeoJSON Feature(Collection); [`ImportError::Item`] for a
-/// feature with missing or unsupported geometry, a Point without radius, or a non-numeric limit.
+/// feature with missing or unsupported geometry, a Point without radius, a non-numeric limit, or a
+/// schedule that is not exactly of the documented shape (the reason names the field, e.g.
+/// `schedule[1].windows[0].from`).
 pub fn geojson(s: &str) -> Result<Vec<Zone>, ImportError> {
     const F: &str = "geojson";
     let mut zones = Vec::new();
@@ -355,6 +361,7 @@ pub fn geojson(s: &str) -> Result<Vec<Zone>, ImportError> {
         let upper = number(props.get("upper_m")).map_err(|e| item(F, i, e))?;
         let lower_ref = props.get("lower_ref").and_then(Value::as_str);
         let upper_ref = props.get("upper_ref").and_then(Value::as_str);
+        let schedule = schedule::parse(props.get("schedule")).map_err(|e| item(F, i, e))?;
         zones.push(Zone {
             name: text(props.get("name")).unwrap_or_else(|| id.clone()),
             id: ZoneId(id),
@@ -363,7 +370,7 @@ pub fn geojson(s: &str) -> Result<Vec<Zone>, ImportError> {
                 lower: limit(lower, lower_ref, 1.0),
                 upper: limit(upper, upper_ref, 1.0),
             },
-            schedule: Schedule::default(),
+            schedule,
             restriction: Restriction::parse(
                 props
                     .get("restriction")

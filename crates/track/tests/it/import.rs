@@ -345,3 +345,154 @@ fn ed269_circle_feet_and_daily_periods() {
         .schedule
         .is_active(UnixMs(1_735_984_800_000 - 86_400_000)));
 }
+
+/// A circle Feature with the given `schedule` property (raw JSON text).
+fn scheduled(schedule: &str) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"radius_m":100,"schedule":{schedule}}},"geometry":{{"type":"Point","coordinates":[7.0,46.0]}}}}"#
+    )
+}
+
+#[test]
+fn geojson_schedules() {
+    use track::zones::{DailyWindow, Period, Schedule, Weekdays};
+    let w = |days: u8, start_min: u16, end_min: u16, utc_offset_min: i16| DailyWindow {
+        days: Weekdays(days),
+        start_min,
+        end_min,
+        utc_offset_min,
+    };
+    // 2026-06-01T00:00:00Z = 1780272000 s.
+    let june1 = 1_780_272_000_000i64;
+    let day = 86_400_000i64;
+    let valid: &[(&str, Schedule)] = &[
+        ("null", Schedule::default()),
+        ("[]", Schedule::default()),
+        // Airshow: 1 Jun 08:00+02:00 to 3 Jun 20:00+02:00 (the end is exclusive).
+        (
+            r#"[{"start":"2026-06-01T08:00:00+02:00","end":"2026-06-03T20:00:00+02:00"}]"#,
+            Schedule {
+                periods: vec![Period {
+                    start: Some(UnixMs(june1 + 6 * 3_600_000)),
+                    end: Some(UnixMs(june1 + 2 * day + 18 * 3_600_000)),
+                    windows: vec![],
+                }],
+            },
+        ),
+        // Stadium: Saturdays 14:00-20:00 at UTC+01:00, for ever; days in any case.
+        (
+            r#"[{"windows":[{"days":["SAT"],"from":"14:00","to":"20:00","utc_offset_min":60}]}]"#,
+            Schedule {
+                periods: vec![Period {
+                    start: None,
+                    end: None,
+                    windows: vec![w(1 << 5, 840, 1200, 60)],
+                }],
+            },
+        ),
+        // Two windows (weekday nights past midnight; Sunday all day, offset default 0), open end, a
+        // second open-ended period, and 24:00 as an end.
+        (
+            r#"[{"start":"2026-06-01T00:00:00Z","windows":[
+                 {"days":["mon","tue","wed","thu","fri"],"from":"22:00","to":"06:00","utc_offset_min":-300},
+                 {"days":["sun"],"from":"00:00","to":"00:00"}]},
+               {"end":"2026-01-01T00:00:00Z","windows":[{"days":["fri","mon"],"from":"18:30","to":"24:00","utc_offset_min":840}]}]"#,
+            Schedule {
+                periods: vec![
+                    Period {
+                        start: Some(UnixMs(june1)),
+                        end: None,
+                        windows: vec![w(0b001_1111, 1320, 360, -300), w(1 << 6, 0, 0, 0)],
+                    },
+                    Period {
+                        start: None,
+                        end: Some(UnixMs(1_767_225_600_000)),
+                        windows: vec![w(0b001_0001, 1110, 0, 840)],
+                    },
+                ],
+            },
+        ),
+        // A period with nothing set: always.
+        (
+            "[{}]",
+            Schedule {
+                periods: vec![Period::default()],
+            },
+        ),
+    ];
+    for (json, want) in valid {
+        let zones = import::geojson(&scheduled(json)).unwrap_or_else(|e| panic!("{json}: {e}"));
+        assert_eq!(&zones[0].schedule, want, "{json}");
+        // Written back and read again: the same schedule.
+        let again = scheduled(&import::schedule_json(want).to_string());
+        assert_eq!(
+            &import::geojson(&again)
+                .expect("written schedule")
+                .remove(0)
+                .schedule,
+            want,
+            "{again}"
+        );
+    }
+    assert_eq!(
+        import::schedule_json(&valid[3].1),
+        serde_json::json!([{"windows":[{"days":["sat"],"from":"14:00","to":"20:00","utc_offset_min":60}]}])
+    );
+    assert_eq!(
+        import::schedule_json(&valid[2].1),
+        serde_json::json!([{"start":"2026-06-01T06:00:00Z","end":"2026-06-03T18:00:00Z"}])
+    );
+
+    let invalid: &[(&str, &str)] = &[
+        (r#"{"start":"2026-06-01T00:00:00Z"}"#, "schedule: expected an array of periods, got {\"start\":\"2026-06-01T00:00:00Z\"}"),
+        ("[1]", "schedule[0]: expected an object, got 1"),
+        (r#"[{"begin":"2026-06-01T00:00:00Z"}]"#, "schedule[0].begin: unknown field (expected one of start, end, windows)"),
+        (r#"[{},{"start":"2026-06-01"}]"#, "schedule[1].start: expected an RFC 3339 date-time, got \"2026-06-01\""),
+        (r#"[{"end":20260601}]"#, "schedule[0].end: expected an RFC 3339 date-time, got 20260601"),
+        (
+            r#"[{"start":"2026-06-03T00:00:00Z","end":"2026-06-01T00:00:00Z"}]"#,
+            "schedule[0].end: must be after start",
+        ),
+        (
+            r#"[{"start":"2026-06-01T00:00:00Z","end":"2026-06-01T00:00:00Z"}]"#,
+            "schedule[0].end: must be after start",
+        ),
+        (r#"[{"windows":{"days":["mon"]}}]"#, "schedule[0].windows: expected an array of daily windows, got {\"days\":[\"mon\"]}"),
+        (r#"[{},{"windows":[{"days":["sat"],"from":"25:00","to":"20:00"}]}]"#, "schedule[1].windows[0].from: expected \"HH:MM\" (00:00 to 24:00), got \"25:00\""),
+        (r#"[{"windows":[{"days":["sat"],"from":"14:00","to":"24:01"}]}]"#, "schedule[0].windows[0].to: expected \"HH:MM\" (00:00 to 24:00), got \"24:01\""),
+        (r#"[{"windows":[{"days":["sat"],"from":"9:00","to":"20:00"}]}]"#, "schedule[0].windows[0].from: expected \"HH:MM\" (00:00 to 24:00), got \"9:00\""),
+        (r#"[{"windows":[{"days":["sat"],"from":"14:60","to":"20:00"}]}]"#, "schedule[0].windows[0].from: expected \"HH:MM\" (00:00 to 24:00), got \"14:60\""),
+        (r#"[{"windows":[{"days":["sat"],"from":840,"to":"20:00"}]}]"#, "schedule[0].windows[0].from: expected \"HH:MM\" (00:00 to 24:00), got 840"),
+        (r#"[{"windows":[{"days":["sat"],"from":"14:00"}]}]"#, "schedule[0].windows[0].to: required"),
+        (r#"[{"windows":[{"from":"14:00","to":"20:00"}]}]"#, "schedule[0].windows[0].days: required"),
+        (r#"[{"windows":[{"days":[],"from":"14:00","to":"20:00"}]}]"#, "schedule[0].windows[0].days: at least one day"),
+        (r#"[{"windows":[{"days":"sat","from":"14:00","to":"20:00"}]}]"#, "schedule[0].windows[0].days: expected an array of day names, got \"sat\""),
+        (r#"[{"windows":[{"days":["sat","samedi"],"from":"14:00","to":"20:00"}]}]"#, "schedule[0].windows[0].days[1]: expected one of mon, tue, wed, thu, fri, sat, sun, got \"samedi\""),
+        (r#"[{"windows":[{"days":["sat"],"from":"14:00","to":"20:00","utc_offset_min":900}]}]"#, "schedule[0].windows[0].utc_offset_min: expected whole minutes from -720 to 840, got 900"),
+        (r#"[{"windows":[{"days":["sat"],"from":"14:00","to":"20:00","utc_offset_min":60.5}]}]"#, "schedule[0].windows[0].utc_offset_min: expected whole minutes from -720 to 840, got 60.5"),
+        (r#"[{"windows":[{"days":["sat"],"from":"14:00","to":"20:00","offset":60}]}]"#, "schedule[0].windows[0].offset: unknown field (expected one of days, from, to, utc_offset_min)"),
+    ];
+    for (json, msg) in invalid {
+        let err = import::geojson(&scheduled(json))
+            .map(|z| z.len())
+            .unwrap_err()
+            .to_string();
+        let want = format!("geojson item 0: {msg}");
+        assert!(err.starts_with(&want), "{json}\n got: {err}\nwant: {want}");
+    }
+
+    // The stadium zone in the index: Saturday 2026-06-06 15:00 local (14:00 UTC) inside, 20:00 local not.
+    let zones = import::geojson(&scheduled(valid[3].0)).expect("stadium");
+    let idx = ZoneIndex::new(zones);
+    let alt = track::zones::Altitudes::default();
+    let sat = june1 + 5 * day;
+    let at = |ms: i64| {
+        idx.matching(LatLon::new(46.0, 7.0), &alt, UnixMs(ms))
+            .count()
+    };
+    assert_eq!(at(sat + 13 * 3_600_000 - 1), 0, "Sat 13:59:59.999 local");
+    assert_eq!(at(sat + 13 * 3_600_000), 1, "Sat 14:00 local");
+    assert_eq!(at(sat + 19 * 3_600_000 - 1), 1, "Sat 19:59:59.999 local");
+    assert_eq!(at(sat + 19 * 3_600_000), 0, "Sat 20:00 local");
+    assert_eq!(at(sat + day + 14 * 3_600_000), 0, "Sunday");
+}
