@@ -3,6 +3,7 @@
 //
 //   npm run perf                       (in web/; or: node web/perf/perf.mjs)
 //   PERF_AIRCRAFT=500 PERF_SECONDS=30 SKYTRACE_BIN=target/release/skytrace node web/perf/perf.mjs
+//   PERF_MODE=history PERF_AIRCRAFT=300 PERF_SECONDS=20 SKYTRACE_BIN=target/release/skytrace node web/perf/perf.mjs
 //
 // It starts `skytrace demo --sim-aircraft N --listen 127.0.0.1:0 --no-open` (simulated aircraft made
 // with the project's own radio encoders, posted through the real ingest path at 1 Hz each), waits until
@@ -15,6 +16,11 @@
 //   - a CPU profile (Chrome DevTools Protocol `Profiler`), reduced to the functions with the most self
 //     time, so that a slow console names the function to fix.
 // Results are printed and written to web/perf/out/ (summary.json, profile.cpuprofile, screenshot.png).
+// PERF_MODE=history measures history playback instead of the live map: the aircraft fly (and are stored) for
+// PERF_RECORD_SECONDS (default 120) from the demo's start, then the History tab loads "Last 15 min of
+// data" (every track of the window, at most the console's 300, with their stored paths) and plays it at 10×
+// (the live stream goes on underneath); the frames are recorded while it plays, and playback is restarted
+// from the start whenever it reaches the end within PERF_SECONDS.
 // PERF_DIST=web/dist serves the console's files from that folder instead of the ones embedded in the binary
 // (the API still comes from the binary): a console change can be measured without rebuilding skytrace.
 //
@@ -35,6 +41,8 @@ const out = join(here, "out");
 const N = Number(process.env.PERF_AIRCRAFT ?? 500);
 const SECONDS = Number(process.env.PERF_SECONDS ?? 30);
 const SETTLE_S = Number(process.env.PERF_SETTLE_SECONDS ?? 10);
+const MODE = process.env.PERF_MODE ?? "live";
+const RECORD_S = Number(process.env.PERF_RECORD_SECONDS ?? 120);
 const PROFILE = process.env.PERF_PROFILE !== "0";
 const TRACE = process.env.PERF_TRACE === "1";
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -154,6 +162,23 @@ async function main() {
     if (!listed) console.warn('perf: no [data-testid="track-list"] within 30 s: is the console built (web/dist)?');
     await page.waitForTimeout(SETTLE_S * 1000);
     const markers = await page.locator('[data-testid="drone-marker"]').count();
+    let history = null;
+    if (MODE === "history") {
+      const wait = Math.max(0, RECORD_S * 1000 - (Date.now() - t0));
+      console.log(`perf: recording ${Math.round(wait / 1000)} s more of flight history`);
+      await page.waitForTimeout(wait);
+      await page.locator("#tab-history").click();
+      await page.locator("#hist-last15").click();
+      await page.locator("#hist-load").click();
+      await page.waitForFunction(() => /aircraft/.test(document.querySelector("#hist-status")?.textContent ?? ""), null, {
+        timeout: 60_000,
+      });
+      await page.locator("#hist-speed").selectOption("10");
+      await page.locator("#hist-play").click();
+      await page.waitForTimeout(1000);
+      history = await page.locator("#hist-status").textContent();
+      console.log(`perf: history loaded: ${history}; playing at 10×`);
+    } else if (MODE !== "live") throw new Error(`PERF_MODE=${MODE}: live or history`);
 
     const cdp = await page.context().newCDPSession(page);
     // PERF_TRACE=1: a browser trace (timeline categories) of the whole run, to name what the long tasks do.
@@ -168,7 +193,7 @@ async function main() {
       await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
       await cdp.send("Profiler.start");
     }
-    const m = await page.evaluate(async (seconds) => {
+    const m = await page.evaluate(async ({ seconds, replay }) => {
       const deltas = [];
       const loafs = [];
       const longtasks = [];
@@ -202,7 +227,10 @@ async function main() {
       await new Promise((done) => {
         let last = performance.now();
         const end = last + seconds * 1000;
+        const play = replay ? document.querySelector("#hist-play") : null;
         const frame = (t) => {
+          // History playback reached the end: play it again from the start.
+          if (play && play.textContent === "Play") play.click();
           deltas.push(t - last);
           last = t;
           if (t < end) requestAnimationFrame(frame);
@@ -215,7 +243,7 @@ async function main() {
       });
       for (const o of observers) o.disconnect();
       return { deltas, loafs, longtasks, hasLoaf };
-    }, SECONDS);
+    }, { seconds: SECONDS, replay: MODE === "history" });
     if (TRACE) await browser.stopTracing();
     const { profile } = PROFILE ? await cdp.send("Profiler.stop") : { profile: null };
     if (profile) writeFileSync(join(out, "profile.cpuprofile"), JSON.stringify(profile));
@@ -226,6 +254,8 @@ async function main() {
     const dropped = m.deltas.reduce((n, x) => n + (x > 1.5 * vsync ? Math.round(x / vsync) - 1 : 0), 0);
     const finalTracks = (await api(demo.addr, demo.token, "/api/v1/tracks?active=true")).length;
     const summary = {
+      mode: MODE,
+      ...(history ? { history_status: history, history_recorded_s: RECORD_S } : {}),
       aircraft: N,
       active_tracks: finalTracks,
       drone_markers: markers,
@@ -256,7 +286,7 @@ async function main() {
     writeFileSync(join(out, "summary.json"), JSON.stringify(summary, null, 2));
     console.log(JSON.stringify(summary, null, 2));
     console.log(
-      `perf: ${N} aircraft, ${SECONDS} s: p50 ${summary.frame_ms.p50} ms, p99 ${summary.frame_ms.p99} ms, ` +
+      `perf: ${MODE}, ${N} aircraft, ${SECONDS} s: p50 ${summary.frame_ms.p50} ms, p99 ${summary.frame_ms.p99} ms, ` +
         `max ${summary.frame_ms.max} ms, ${summary.frames_over_50ms} frames > 50 ms, ${dropped} dropped ` +
         `(${summary.fps} fps); results in ${out}`,
     );
