@@ -64,7 +64,12 @@ pub fn document() -> Value {
     let mut export_track = op("Export one track (audited)", "export", user);
     export_track["parameters"] = window;
     let mut zones_post = op("Create a zone from a GeoJSON Feature", "zones", user);
-    zones_post["description"] = json!("Feature with Polygon, MultiPolygon or Point geometry; properties `name`, `restriction`, `radius_m` (Point), `lower_m`, `upper_m`. Operators and admins.");
+    zones_post["description"] = json!("Feature with Polygon, MultiPolygon or Point geometry; properties `name`, `restriction`, `radius_m` (Point), `lower_m`, `upper_m`, `schedule` (a `Schedule`; absent or []: always). A bad schedule is a 400 whose `field` names it, e.g. `properties.schedule[0].windows[1].from`. Operators and admins.");
+    zones_post["responses"]["200"] = json!({ "description": "The zone", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Zone" } } } });
+    zones_post["responses"]["400"] = json!({ "$ref": "#/components/responses/Error" });
+    let mut zones_get = op("Zones", "zones", user);
+    zones_get["responses"]["200"] = json!({ "description": "Zones", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Zone" } } } } });
+    let (schedule_schema, zone_schema) = zone_schemas();
     let mut zones_put = op(
         "Replace a zone's definition (same body as POST /zones)",
         "zones",
@@ -112,7 +117,7 @@ pub fn document() -> Value {
             "/tracks/{id}": { "get": op("One track", "tracks", user) },
             "/tracks/{id}/path": { "get": op("Positions of a track in a window: its stored path, at most one point per 500 ms of reported time (store::POINT_EVERY_MS); every detection, with its position, is in the window export (/export)", "tracks", user) },
             "/history": { "get": history },
-            "/zones": { "get": op("Zones", "zones", user), "post": zones_post },
+            "/zones": { "get": zones_get, "post": zones_post },
             "/zones/import": { "post": zones_import },
             "/zones/{id}": { "delete": op("Delete a zone", "zones", user), "put": zones_put },
             "/alerts": { "get": op("Alerts, newest first", "alerts", user) },
@@ -133,10 +138,41 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" }, "line": { "type": "integer" }, "field": { "type": "string" } } },
                 "Ack": { "type": "object", "properties": { "seq": { "type": "integer" }, "lines": { "type": "integer" }, "stored": { "type": "integer" }, "duplicates": { "type": "integer" } } },
-                "Track": track_schema
+                "Track": track_schema,
+                "Schedule": schedule_schema,
+                "Zone": zone_schema
             }
         }
     })
+}
+
+/// The `Schedule` (GeoJSON `properties.schedule`, `track::zones::import::schedule_json`) and `Zone`
+/// (`routes::zones::ZoneDto`) schemas.
+fn zone_schemas() -> (Value, Value) {
+    let window = json!({ "type": "object", "required": ["days", "from", "to"], "additionalProperties": false,
+        "description": "A daily window in local time at a fixed UTC offset. `to` before `from` runs past midnight; `from` = `to`: all day.",
+        "properties": {
+            "days": { "type": "array", "minItems": 1, "items": { "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] } },
+            "from": { "type": "string", "pattern": "^([01][0-9]|2[0-4]):[0-5][0-9]$", "description": "HH:MM, start (inclusive)" },
+            "to": { "type": "string", "pattern": "^([01][0-9]|2[0-4]):[0-5][0-9]$", "description": "HH:MM, end (exclusive); 24:00 allowed" },
+            "utc_offset_min": { "type": "integer", "minimum": -720, "maximum": 840, "default": 0 } } });
+    let period = json!({ "type": "object", "additionalProperties": false,
+        "description": "Applies from `start` (inclusive) to `end` (exclusive, after start), both optional, within the windows (absent or empty: all day).",
+        "properties": {
+            "start": { "type": "string", "format": "date-time" },
+            "end": { "type": "string", "format": "date-time" },
+            "windows": { "type": "array", "items": window } } });
+    let schedule = json!({ "type": "array", "items": period,
+        "description": "When a zone applies: during any period; always when empty. Zone alerts fire only while it applies." });
+    let zone = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "name": { "type": "string" }, "restriction": { "type": "string" },
+        "lower_m": { "type": ["number", "null"] }, "upper_m": { "type": ["number", "null"] }, "radius_m": { "type": ["number", "null"] },
+        "created": { "type": "string", "format": "date-time" },
+        "format": { "enum": ["geojson", "ed318", "ed269"] },
+        "feature": { "type": "object", "description": "GeoJSON Feature" },
+        "schedule": { "$ref": "#/components/schemas/Schedule", "description": "The schedule in GeoJSON form, whatever the zone was defined in (ED-318/ED-269 applicability included)" },
+        "active_now": { "type": "boolean", "description": "Whether the schedule applies at the server's time" } } });
+    (schedule, zone)
 }
 
 /// The `Track` schema (`routes::tracks::TrackDto`), built field by field: one `json!` of it exceeds the

@@ -5,6 +5,11 @@
 //! ED-318 or ED-269 also keep their own item of the file (`format`, `source` in the store), because only
 //! that carries their schedule and altitude references; the index is built from it. An import is one
 //! transaction: a bad item refuses the whole file (400 naming the item or CSV line), nothing is stored.
+//!
+//! A zone's schedule (GeoJSON `properties.schedule`, see [`import::schedule_json`]; ED-318/ED-269
+//! applicability) is in the index, so the alert rules only fire while it applies. The API shows every
+//! zone's schedule in the GeoJSON form, whatever it was defined in, and whether it applies now on the
+//! server clock.
 
 use crate::auth::Caller;
 use crate::{ApiError, AppState, Zones};
@@ -18,6 +23,7 @@ use std::sync::Arc;
 use store::Role;
 use track::zones::import::{self, ImportError};
 use track::zones::{AltitudeLimit, AltitudeRef, Geometry, Restriction, Zone, ZoneId, ZoneIndex};
+use track::UnixMs;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,10 +44,15 @@ pub struct ZoneDto {
     /// `geojson`, `ed318` or `ed269`: what the zone was defined in.
     format: String,
     feature: serde_json::Value,
+    /// The schedule as GeoJSON `properties.schedule` (`[]`: always); null when the zone could not be read.
+    schedule: Value,
+    /// Whether the schedule applies at the server's time of the answer.
+    active_now: bool,
 }
 
-impl From<&store::ZoneRow> for ZoneDto {
-    fn from(z: &store::ZoneRow) -> ZoneDto {
+impl ZoneDto {
+    /// The row with its domain zone's schedule (`None`: the zone could not be read), at `now`.
+    fn new(z: &store::ZoneRow, domain: Option<&Zone>, now: i64) -> ZoneDto {
         ZoneDto {
             id: z.id,
             name: z.name.clone(),
@@ -52,8 +63,20 @@ impl From<&store::ZoneRow> for ZoneDto {
             created: crate::rfc3339(z.created_ms),
             format: z.format.clone(),
             feature: serde_json::from_str(&z.geojson).unwrap_or_default(),
+            schedule: domain.map_or(Value::Null, |d| import::schedule_json(&d.schedule)),
+            active_now: domain.is_some_and(|d| d.schedule.is_active(UnixMs(now))),
         }
     }
+}
+
+/// The answer for a row just written (after [`reload`]): its zone is looked up in the index.
+fn dto_of(s: &AppState, row: &store::ZoneRow) -> ZoneDto {
+    let zones = s.zones.read().map(|z| z.clone()).ok();
+    let id = row.id.to_string();
+    let zone = zones
+        .as_ref()
+        .and_then(|z| z.index.zones().iter().find(|d| d.id.0 == id));
+    ZoneDto::new(row, zone, s.now())
 }
 
 /// Parses one stored zone's GeoJSON into the domain zone, named by its store id.
@@ -85,7 +108,24 @@ pub fn reload(s: &AppState) -> anyhow::Result<()> {
 }
 
 async fn list(State(s): State<AppState>, _c: Caller) -> Result<Json<Vec<ZoneDto>>, ApiError> {
-    Ok(Json(s.store.zones()?.iter().map(ZoneDto::from).collect()))
+    let zones = s
+        .zones
+        .read()
+        .map(|z| z.clone())
+        .map_err(|_| ApiError::Internal("zone index lock poisoned".into()))?;
+    let by_id: std::collections::HashMap<&str, &Zone> = zones
+        .index
+        .zones()
+        .iter()
+        .map(|z| (z.id.0.as_str(), z))
+        .collect();
+    let now = s.now();
+    let rows = s.store.zones()?;
+    Ok(Json(
+        rows.iter()
+            .map(|r| ZoneDto::new(r, by_id.get(r.id.to_string().as_str()).copied(), now))
+            .collect(),
+    ))
 }
 
 fn num(props: &serde_json::Value, k: &str) -> Result<Option<f64>, ApiError> {
@@ -110,8 +150,22 @@ fn from_feature(text: &str) -> Result<store::NewZone, ApiError> {
     if v.get("type").and_then(|t| t.as_str()) != Some("Feature") {
         return Err(ApiError::bad("expected a GeoJSON Feature"));
     }
-    // The domain importer is the judge of the geometry: a zone we could not evaluate is refused.
-    let parsed = import::geojson(text).map_err(|e| ApiError::bad(format!("zone: {e}")))?;
+    // The domain importer is the judge of the geometry and schedule: a zone we could not evaluate is
+    // refused. A bad schedule names its field (`properties.schedule[0].windows[1].from`).
+    let parsed = import::geojson(text).map_err(|e| match e {
+        ImportError::Item { reason, .. } if reason.starts_with("schedule") => {
+            let field = reason
+                .split_once(": ")
+                .map_or("schedule", |(f, _)| f)
+                .to_owned();
+            ApiError::BadRequest {
+                message: format!("properties.{reason}"),
+                line: None,
+                field: Some(format!("properties.{field}")),
+            }
+        }
+        other => ApiError::bad(format!("zone: {other}")),
+    })?;
     if parsed.len() != 1 {
         return Err(ApiError::bad("expected exactly one zone"));
     }
@@ -155,7 +209,7 @@ async fn create(
         .done()
         .await?;
     reload(&s).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(ZoneDto::from(&row)))
+    Ok(Json(dto_of(&s, &row)))
 }
 
 /// `PUT /zones/{id}`: replaces a zone's definition with a GeoJSON Feature (as `POST /zones`).
@@ -184,7 +238,7 @@ async fn edit(
         .done()
         .await?;
     reload(&s).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(ZoneDto::from(&row)))
+    Ok(Json(dto_of(&s, &row)))
 }
 
 #[derive(Deserialize)]
@@ -226,7 +280,7 @@ fn reference_text(r: &AltitudeRef) -> String {
 }
 
 /// A domain zone as a GeoJSON Feature in the property names of [`import::geojson`] (which reads it back
-/// the same, schedules aside): what the API shows and the console draws.
+/// the same): what the API shows and the console draws.
 fn display_feature(z: &Zone, source_id: &str) -> Value {
     let (geometry, radius) = match &z.geometry {
         Geometry::Circle { center, radius_m } => (
@@ -260,6 +314,9 @@ fn display_feature(z: &Zone, source_id: &str) -> Value {
     limit(&mut props, "upper", &z.band.upper);
     if let Some(r) = radius {
         props["radius_m"] = json!(r);
+    }
+    if !z.schedule.periods.is_empty() {
+        props["schedule"] = import::schedule_json(&z.schedule);
     }
     json!({ "type": "Feature", "geometry": geometry, "properties": props })
 }
@@ -325,6 +382,16 @@ fn read_import(
             for (i, f) in features(json_doc(text)?)?.into_iter().enumerate() {
                 let field = format!("features[{i}]");
                 let mut z = from_feature(&f.to_string()).map_err(|e| match e {
+                    // A field inside the feature: `features[3].properties.schedule[0].from`.
+                    ApiError::BadRequest {
+                        message,
+                        field: Some(inner),
+                        ..
+                    } => ApiError::BadRequest {
+                        message: format!("{field}.{message}"),
+                        line: None,
+                        field: Some(format!("{field}.{inner}")),
+                    },
                     ApiError::BadRequest { message, .. } => item_error(field.clone(), message),
                     other => other,
                 })?;

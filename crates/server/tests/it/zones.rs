@@ -1,11 +1,14 @@
 //! The zones API: import of the real zone files (ED-318, ED-269, airport list), all or nothing with the bad
-//! item named, audited, and live in the zone index; editing a zone with PUT; roles.
+//! item named, audited, and live in the zone index; editing a zone with PUT; roles; schedules that gate
+//! the zone alerts on a controlled clock.
 
-use crate::common::{call, fixture, login};
+use crate::common::{batch, call, fixture, fixture_with_clock, login, rid_full};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 use server::{AppState, Config};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 fn send(method: &str, uri: &str, token: &str, body: impl Into<Body>) -> Request<Body> {
     Request::builder()
@@ -228,4 +231,158 @@ async fn a_zone_is_edited_in_place_with_put() {
     assert!(doc["paths"]["/zones/{id}"]["put"].is_object(), "{doc}");
     let import = &doc["paths"]["/zones/import"]["post"];
     assert_eq!(import["parameters"][0]["name"], "format");
+}
+
+/// 2026-01-01T12:00:00Z, a Thursday.
+const T0: i64 = 1_767_268_800_000;
+
+#[tokio::test]
+async fn a_zone_alerts_only_while_its_schedule_applies() {
+    let clock = Arc::new(AtomicI64::new(T0));
+    let c = clock.clone();
+    let f = fixture_with_clock(
+        Config::default(),
+        Arc::new(move || c.load(Ordering::SeqCst)),
+    )
+    .await;
+    let s = &f.state;
+    let op = login(s, "op").await;
+
+    // Thursdays 13:01-14:00 at UTC+01:00, i.e. from T0 + 61 s.
+    let schedule = json!([{ "windows": [{ "days": ["thu"], "from": "13:01", "to": "14:00", "utc_offset_min": 60 }] }]);
+    let zone = |schedule: &Value| {
+        json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [2.35, 48.86] },
+            "properties": { "name": "Stadium", "restriction": "prohibited", "radius_m": 500.0, "schedule": schedule } })
+        .to_string()
+    };
+    let (st, z) = call(s, send("POST", "/api/v1/zones", &op, zone(&schedule))).await;
+    assert_eq!(st, StatusCode::OK, "{z}");
+    let zone_id = z["id"].as_i64().expect("zone id");
+    assert_eq!(
+        (&z["schedule"], &z["active_now"]),
+        (&schedule, &json!(false))
+    );
+    clock.store(T0 + 61_000, Ordering::SeqCst);
+    let (_, list) = call(s, send("GET", "/api/v1/zones", &op, Body::empty())).await;
+    assert_eq!(
+        (&list[0]["schedule"], &list[0]["active_now"]),
+        (&schedule, &json!(true))
+    );
+    assert_eq!(list[0]["feature"]["properties"]["schedule"], schedule);
+
+    // Inside the zone at 13:00 and 13:00:30 local: no zone alert; at 13:01:01 it applies.
+    let inside = (48.8601, 2.3501);
+    let pilot = (48.90, 2.35);
+    let lines: Vec<String> = [0, 30_000, 61_000]
+        .iter()
+        .map(|dt| {
+            rid_full(
+                T0 + dt,
+                "aa:00:00:00:00:07",
+                "SCHED-1",
+                inside.0,
+                inside.1,
+                pilot,
+            )
+        })
+        .collect();
+    let sensor = s
+        .store
+        .sensor_for_token(&f.sensor_token)
+        .expect("read")
+        .expect("sensor");
+    server::routes::ingest::ingest_batch(s, &sensor, 1, &batch(&lines))
+        .await
+        .expect("ingest");
+    let (_, alerts) = call(s, send("GET", "/api/v1/alerts", &op, Body::empty())).await;
+    let mut got: Vec<(String, Option<i64>, String)> = alerts
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap_or_default().to_owned(),
+                a["zone"].as_i64(),
+                a["time"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let at = server::rfc3339(T0 + 61_000);
+    assert_eq!(
+        got,
+        [
+            ("aircraft-in-zone".to_owned(), Some(zone_id), at.clone()),
+            ("zone-enter".to_owned(), Some(zone_id), at),
+        ],
+        "{alerts}"
+    );
+
+    // Back to "always" with PUT: an empty schedule, active.
+    let uri = format!("/api/v1/zones/{zone_id}");
+    let (st, e) = call(s, send("PUT", &uri, &op, zone(&json!([])))).await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    assert_eq!(
+        (&e["schedule"], &e["active_now"]),
+        (&json!([]), &json!(true))
+    );
+
+    // A bad schedule is refused, naming the field, by POST, PUT and a GeoJSON import; nothing changes.
+    let bad = json!([{ "windows": [{ "days": ["thu"], "from": "13:01", "to": "25:00" }] }]);
+    let want = (
+        StatusCode::BAD_REQUEST,
+        Some("properties.schedule[0].windows[0].to"),
+    );
+    let (st, err) = call(s, send("POST", "/api/v1/zones", &op, zone(&bad))).await;
+    assert_eq!((st, err["field"].as_str()), want, "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"25:00\""),
+        "{err}"
+    );
+    let (st, err) = call(s, send("PUT", &uri, &op, zone(&bad))).await;
+    assert_eq!((st, err["field"].as_str()), want, "{err}");
+    let doc = format!(
+        r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+        zone(&schedule),
+        zone(&json!({ "days": ["thu"] }))
+    );
+    let (st, err) = call(
+        s,
+        send("POST", "/api/v1/zones/import?format=geojson", &op, doc),
+    )
+    .await;
+    assert_eq!(
+        (st, err["field"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("features[1].properties.schedule")
+        ),
+        "{err}"
+    );
+    assert_eq!(zone_count(s), 1);
+
+    // A good import keeps the schedule; the OpenAPI document describes it.
+    let doc = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        zone(&schedule)
+    );
+    let (st, v) = call(
+        s,
+        send("POST", "/api/v1/zones/import?format=geojson", &op, doc),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (_, list) = call(s, send("GET", "/api/v1/zones", &op, Body::empty())).await;
+    assert_eq!(list[1]["schedule"], schedule, "{list}");
+    let (_, doc) = call(s, send("GET", "/api/v1/openapi.json", &op, Body::empty())).await;
+    let days = &doc["components"]["schemas"]["Schedule"]["items"]["properties"]["windows"]["items"]
+        ["properties"]["days"];
+    assert_eq!(days["items"]["enum"][5], "sat", "{doc}");
+    assert_eq!(
+        doc["components"]["schemas"]["Zone"]["properties"]["active_now"]["type"],
+        "boolean"
+    );
 }
