@@ -1,21 +1,36 @@
 // History: load the tracks of a time window (optionally only the current map area), replay them with a
-// time slider at 1×, 10× or 60×, and export what is shown as CSV, GeoJSON or KML.
+// time slider at 1×, 10× or 60×, and export what is shown as CSV, GeoJSON or KML. The replayed aircraft
+// (turned to their heading), their paths up to the slider's time, their pilots and take-off points are drawn
+// on history's own overlay canvas (overlay.ts, the live layer's drawing), not in MapLibre: moving the slider
+// or playing never redraws the WebGL map, which on a CPU renderer costs more than a frame. A click on a
+// replayed aircraft selects it: its path wider, a ring and its name.
 
 import { api, download, query } from './api';
 import { $, toast } from './dom';
 import { fmt, trackName } from './format';
-import { map, setLiveVisible, setSource } from './map';
+import { bearingDeg } from './geo';
+import { initReplay, map, setLiveVisible } from './map';
+import { Plane, type LonLat, type Look, type Overlay, type Scene } from './overlay';
 import type { Track } from './types';
 import { state } from './state';
 
 interface Replay {
   track: Track;
+  name: string;
+  /** Times (ms) and positions of the stored path, oldest first. */
   t: number[];
-  lon: number[];
-  lat: number[];
+  pts: LonLat[];
+  /** Heading at each point (degrees from north), from the path's own moves; null until it first moves. */
+  heading: (number | null)[];
+  look: Look;
+  /** Index of the point shown at the slider's time, or -1 (not in the air then); set by `draw`. */
+  i: number;
 }
 
 let replays: Replay[] = [];
+/** The replayed aircraft clicked on the map, highlighted until another is picked or history is left. */
+let picked: number | null = null;
+let overlay: Overlay | null = null;
 let t0 = 0;
 let t1 = 0;
 let now = 0;
@@ -25,6 +40,60 @@ let window_: { from: string; to: string; bbox?: string } | null = null;
 /** A point older than this at the slider's time is not drawn (the aircraft was not heard any more). */
 const HOLD_MS = 30_000;
 const MAX_TRACKS = 300;
+/** A move shorter than this (m) keeps the previous heading: GNSS jitter. */
+const TURN_MIN_M = 0.5;
+
+/** The replayed aircraft at the slider's time, for the overlay (positions set by `draw`). */
+class ReplayScene implements Scene {
+  private readonly p = new Plane();
+
+  forEach(visit: (p: Plane) => void): void {
+    const p = this.p;
+    for (const r of replays) {
+      if (r.i < 0) continue;
+      const pt = r.pts[r.i]!;
+      const t = r.track;
+      p.id = t.id;
+      p.lon = pt.lon;
+      p.lat = pt.lat;
+      r.look.selected = t.id === picked;
+      r.look.heading = r.heading[r.i] ?? null;
+      p.look = r.look;
+      p.pilotLon = t.operator_lon;
+      p.pilotLat = t.operator_lat;
+      p.homeLon = t.home_lon;
+      p.homeLat = t.home_lat;
+      p.trail = r.pts;
+      p.trailFrom = 0;
+      p.trailTo = r.i + 1;
+      p.label = r.name;
+      visit(p);
+    }
+  }
+}
+
+/** Headings along a path: the bearing of each move longer than TURN_MIN_M, held over shorter ones. */
+function headings(pts: LonLat[]): (number | null)[] {
+  const out: (number | null)[] = [];
+  let h: number | null = null;
+  let from = pts[0];
+  for (const q of pts) {
+    if (from && q !== from) {
+      // Metres per degree of latitude, and of longitude at this latitude: enough to tell a move from jitter.
+      const dy = (q.lat - from.lat) * 111_320;
+      const dx = (q.lon - from.lon) * 111_320 * Math.cos((q.lat * Math.PI) / 180);
+      if (dx * dx + dy * dy >= TURN_MIN_M * TURN_MIN_M) {
+        h = bearingDeg(from.lat, from.lon, q.lat, q.lon);
+        from = q;
+      }
+    }
+    out.push(h);
+  }
+  // Before its first move an aircraft points where it will go.
+  const first = out.findIndex((x) => x !== null);
+  for (let i = 0; i < first; i++) out[i] = out[first]!;
+  return out;
+}
 
 function localInput(ms: number): string {
   const d = new Date(ms - new Date().getTimezoneOffset() * 60_000);
@@ -45,6 +114,10 @@ export function initHistory(): void {
     if (!m) m = Date.now();
     from.value = localInput(m - 15 * 60_000);
     to.value = localInput(m + 60_000);
+  });
+  overlay = initReplay(new ReplayScene(), (id) => {
+    picked = id;
+    draw();
   });
   $('#hist-load').addEventListener('click', () => void load());
   $('#hist-live').addEventListener('click', leave);
@@ -82,11 +155,21 @@ async function load(): Promise<void> {
     const tracks = (await api.history(from, to, bbox)).slice(0, MAX_TRACKS);
     const paths = await Promise.all(tracks.map((t) => api.path(t.id, from, to)));
     replays = tracks
-      .map((track, i) => {
-        const pts = (paths[i] ?? []).map((p) => ({ ...p, ms: Date.parse(p.time) })).sort((a, b) => a.ms - b.ms);
-        return { track, t: pts.map((p) => p.ms), lon: pts.map((p) => p.lon), lat: pts.map((p) => p.lat) };
+      .map((track, i): Replay => {
+        const path = (paths[i] ?? []).map((p) => ({ ...p, ms: Date.parse(p.time) })).sort((a, b) => a.ms - b.ms);
+        const pts = path.map((p) => ({ lon: p.lon, lat: p.lat }));
+        return {
+          track,
+          name: trackName(track),
+          t: path.map((p) => p.ms),
+          pts,
+          heading: headings(pts),
+          look: { cls: 'replay', selected: false, heading: null, html: false },
+          i: -1,
+        };
       })
       .filter((r) => r.t.length > 0);
+    picked = null;
     if (!replays.length) {
       $('#hist-status').textContent = 'No positions in this window.';
       return;
@@ -104,14 +187,6 @@ async function load(): Promise<void> {
     $('#hist-status').textContent = `${replays.length} aircraft, ${replays.reduce((s, r) => s + r.t.length, 0)} positions, ${fmt.clock(t0)} – ${fmt.clock(t1)}`;
     setLiveVisible(false);
     state.select(null);
-    setSource('history-paths', {
-      type: 'FeatureCollection',
-      features: replays.map((r) => ({
-        type: 'Feature',
-        properties: { id: r.track.id },
-        geometry: { type: 'LineString', coordinates: r.t.map((_, i) => [r.lon[i]!, r.lat[i]!]) },
-      })),
-    });
     draw();
   } catch (e) {
     $('#hist-status').textContent = '';
@@ -134,27 +209,21 @@ function at(r: Replay, ms: number): number {
   return ans;
 }
 
+/** Places every replayed aircraft at the slider's time and redraws the overlay (not the map). */
 function draw(): void {
-  const features: GeoJSON.Feature[] = [];
-  const links: GeoJSON.Feature[] = [];
   let shown = 0;
+  let pickedName: string | null = null;
   for (const r of replays) {
     const i = at(r, now);
-    if (i < 0 || now - r.t[i]! > HOLD_MS) continue;
+    r.i = i >= 0 && now - r.t[i]! <= HOLD_MS ? i : -1;
+    if (r.i < 0) continue;
     shown++;
-    const p: [number, number] = [r.lon[i]!, r.lat[i]!];
-    features.push({ type: 'Feature', properties: { kind: 'aircraft', id: r.track.id, name: trackName(r.track) }, geometry: { type: 'Point', coordinates: p } });
-    const t = r.track;
-    if (t.operator_lat !== null && t.operator_lon !== null) {
-      const q: [number, number] = [t.operator_lon, t.operator_lat];
-      features.push({ type: 'Feature', properties: { kind: 'pilot', id: t.id }, geometry: { type: 'Point', coordinates: q } });
-      links.push({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: [p, q] } });
-    }
+    if (r.track.id === picked) pickedName = r.name;
   }
-  setSource('history-points', { type: 'FeatureCollection', features });
-  setSource('history-links', { type: 'FeatureCollection', features: links });
+  overlay?.draw();
   ($('#hist-slider') as HTMLInputElement).value = String(now);
-  $('#hist-time').textContent = `${fmt.time(new Date(now).toISOString())} · ${shown} in the air`;
+  $('#hist-time').textContent =
+    `${fmt.time(new Date(now).toISOString())} · ${shown} in the air` + (pickedName ? ` · ${pickedName} selected` : '');
 }
 
 function setPlaying(on: boolean): void {
@@ -180,7 +249,8 @@ function tick(ts: number): void {
 function leave(): void {
   setPlaying(false);
   replays = [];
-  for (const s of ['history-paths', 'history-points', 'history-links']) setSource(s, { type: 'FeatureCollection', features: [] });
+  picked = null;
+  overlay?.draw();
   $('#hist-player').hidden = true;
   $('#hist-status').textContent = '';
   setLiveVisible(true);

@@ -1,9 +1,10 @@
 // The map: MapLibre with an offline base map (Natural Earth countries from the world-atlas package, drawn
 // as fill and line layers, no glyphs or sprites fetched), an optional online raster source from the
-// server's configuration, zones, the zone draft and history replay as GeoJSON layers, and the live layer.
-// The live layer never touches the WebGL map (see overlay.ts): trails, pilot/home links and, past a few
-// dozen aircraft, the aircraft, pilots and take-off points are drawn on a 2D canvas over it; up to a few dozen
-// aircraft, aircraft, pilots and home points are HTML markers (so is the selected aircraft at any count).
+// server's configuration, zones and the zone draft as GeoJSON layers, the live layer and history playback.
+// Neither the live layer nor history playback touches the WebGL map (see overlay.ts): trails, pilot/home links
+// and, past a few dozen aircraft, the aircraft, pilots and take-off points are drawn on a 2D canvas over it;
+// up to a few dozen aircraft, aircraft, pilots and home points are HTML markers (so is the selected aircraft
+// at any count). History playback (history.ts) has its own overlay canvas, shown while the live layer is not.
 // Sensors are HTML markers. Updates are applied at most once per animation frame, and only for the tracks
 // that changed.
 
@@ -18,7 +19,7 @@ import { state } from './state';
 import type { Track } from './types';
 import { fmt, trackName } from './format';
 import { circleRing } from './geo';
-import { ARROW, LiveOverlay, type Look } from './overlay';
+import { ARROW, LiveScene, Overlay, type Look, type Scene } from './overlay';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -78,7 +79,7 @@ export function initMap(container: HTMLElement, tileUrl: string | null): Promise
   return new Promise((resolve) => {
     map.on('load', () => {
       addLayers();
-      overlay = new LiveOverlay(map, looks);
+      overlay = new Overlay(map, new LiveScene(looks), 'live-overlay');
       void loadBaseMap();
       state.on('tracks', schedule);
       state.on('sensors', drawSensors);
@@ -154,8 +155,7 @@ function rewind<T extends GeoJSON.Feature | GeoJSON.FeatureCollection>(g: T): T 
 }
 
 function addLayers(): void {
-  for (const id of ['zones', 'draft', 'history-paths', 'history-links', 'history-points'])
-    map.addSource(id, { type: 'geojson', data: EMPTY });
+  for (const id of ['zones', 'draft']) map.addSource(id, { type: 'geojson', data: EMPTY });
   // A `match` over the restriction words; the type checker cannot see through a spread, hence the cast.
   const zoneColour = ['match', ['get', 'restriction'], ...ZONE_COLOURS.flat(), '#8b949e'] as unknown as maplibregl.ExpressionSpecification;
   map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': zoneColour, 'fill-opacity': 0.18 } });
@@ -181,43 +181,25 @@ function addLayers(): void {
   });
   // A tap selects the aircraft drawn on the overlay nearest to it whose arrow is within TAP_PX, not only one
   // exactly under it: arrows are small, aircraft move, and fingers on a tablet are not precise. (HTML markers take their own
-  // clicks.)
+  // clicks.) In history, the replayed aircraft on the history overlay, given to history.ts.
+  const hit = (e: maplibregl.MapMouseEvent) => {
+    if (document.body.classList.contains('drawing')) return null; // a zone vertex, not a selection
+    return (liveHidden ? replay?.overlay : overlay)?.hit(e.point.x, e.point.y, TAP_PX) ?? null;
+  };
   map.on('click', (e: maplibregl.MapMouseEvent) => {
-    if (document.body.classList.contains('drawing')) return; // a zone vertex, not a selection
-    const id = overlay?.hit(e.point.x, e.point.y, TAP_PX);
-    if (id !== null && id !== undefined) state.select(id);
+    const id = hit(e);
+    if (id === null) return;
+    if (liveHidden) replay?.pick(id);
+    else state.select(id);
   });
   // The pointer cursor wherever a click would select an aircraft.
   let pointer = false;
   map.on('mousemove', (e: maplibregl.MapMouseEvent) => {
-    const over = !document.body.classList.contains('drawing') && (overlay?.hit(e.point.x, e.point.y, TAP_PX) ?? null) !== null;
+    const over = hit(e) !== null;
     if (over !== pointer) {
       pointer = over;
       map.getCanvas().style.cursor = over ? 'pointer' : '';
     }
-  });
-  map.addLayer({
-    id: 'history-paths',
-    type: 'line',
-    source: 'history-paths',
-    paint: { 'line-color': '#79c0ff', 'line-width': 1.5, 'line-opacity': 0.5 },
-  });
-  map.addLayer({
-    id: 'history-links',
-    type: 'line',
-    source: 'history-links',
-    paint: { 'line-color': '#bc8cff', 'line-width': 1.2, 'line-dasharray': [3, 2] },
-  });
-  map.addLayer({
-    id: 'history-points',
-    type: 'circle',
-    source: 'history-points',
-    paint: {
-      'circle-radius': ['match', ['get', 'kind'], 'pilot', 5, 'home', 4, 7],
-      'circle-color': ['match', ['get', 'kind'], 'pilot', '#bc8cff', 'home', '#e6edf3', '#79c0ff'],
-      'circle-stroke-color': '#0b1620',
-      'circle-stroke-width': 2,
-    },
   });
 }
 
@@ -238,7 +220,9 @@ interface Markers {
 const markers = new Map<number, Markers>();
 /** The tracks on the map (those with a position) and how the overlay draws them. */
 const looks = new Map<number, Look>();
-let overlay: LiveOverlay | null = null;
+let overlay: Overlay | null = null;
+/** History playback's overlay and what a click on one of its aircraft does (see `initReplay`). */
+let replay: { overlay: Overlay; pick: (id: number) => void } | null = null;
 /**
  * Up to this many aircraft on the map, each aircraft, pilot and take-off point is an HTML marker (with the
  * tests' `data-testid` hooks, a title and a label); past it they are drawn on the overlay canvas, except the
@@ -409,11 +393,23 @@ function drawPilotAndHome(t: Placed, m: Markers, name: string): void {
   }
 }
 
-/** Hides the live layer while history is replayed, and shows it again. */
+/**
+ * History playback's layer: `scene` drawn on an overlay canvas of its own (class `history-overlay`, over the
+ * live one), shown while the live layer is hidden; a click on one of its aircraft calls `pick`. Redraw it with
+ * the returned overlay's `draw` when the scene changes (the camera's moves redraw it by themselves).
+ */
+export function initReplay(scene: Scene, pick: (id: number) => void): Overlay {
+  const o = new Overlay(map, scene, 'history-overlay', overlay?.canvas ?? map.getCanvas(), liveHidden);
+  replay = { overlay: o, pick };
+  return o;
+}
+
+/** Hides the live layer while history is replayed (showing history playback's), and shows it again. */
 export function setLiveVisible(on: boolean): void {
   liveHidden = !on;
   document.body.classList.toggle('history-mode', !on);
   overlay?.setVisible(on);
+  replay?.overlay.setVisible(!on);
 }
 
 export function liveVisible(): boolean {

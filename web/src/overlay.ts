@@ -1,5 +1,7 @@
-// The live layer drawn on a 2D canvas over the map: trails, pilot and take-off points with their link lines,
-// and the aircraft that have no HTML marker (arrows turned to the heading, coloured by state). MapLibre's
+// Aircraft drawn on a 2D canvas over the map: trails, pilot and take-off points with their link lines, and
+// the aircraft that have no HTML marker (arrows turned to the heading, coloured by state). What is drawn comes
+// from a `Scene`: the live layer (`LiveScene`, the tracks of the state) or history playback (history.ts, the
+// replayed aircraft at the slider's time), each on its own `Overlay` canvas with the same drawing. MapLibre's
 // WebGL map is not touched when aircraft move: on a CPU renderer (SwiftShader: headless, or no GPU) every map
 // redraw makes the compositor wait for a read-back of the whole WebGL canvas (> 50 ms on two cores), while
 // this canvas costs a few milliseconds to redraw and rasterise. It is redrawn when the tracks change (at most
@@ -11,9 +13,12 @@ import type { Map as MapLibre } from 'maplibre-gl';
 import type { TrackClass } from './state';
 import { state } from './state';
 
-/** How one track is drawn, decided by the map module when the track changes. */
+/** What colours an aircraft: its live state, or `replay` for history playback. */
+export type Paint = TrackClass | 'replay';
+
+/** How one track is drawn, decided by the map module when the track changes (history: at each draw). */
 export interface Look {
-  cls: TrackClass;
+  cls: Paint;
   selected: boolean;
   /** Degrees clockwise from north, or null (drawn as a diamond). */
   heading: number | null;
@@ -22,17 +27,18 @@ export interface Look {
 }
 
 /** Colours of aircraft by state (the same as style.css's `--unknown` etc.). */
-export const TRACK_COLOURS: Record<TrackClass, string> = {
+export const TRACK_COLOURS: Record<Paint, string> = {
   unknown: '#f0b429',
   allowlisted: '#3fb950',
   alerting: '#ff4d4f',
   lost: '#8b949e',
+  replay: '#79c0ff',
 };
 const PILOT = '#bc8cff';
 const HOME = '#e6edf3';
 const OUTLINE = '#0b1620';
 /** Painter's order of the aircraft: alerting ones on top. */
-const ORDER: TrackClass[] = ['lost', 'allowlisted', 'unknown', 'alerting'];
+const ORDER: Paint[] = ['replay', 'lost', 'allowlisted', 'unknown', 'alerting'];
 
 /** The HTML marker's arrow and its no-heading diamond (24×24 view box, centred on 12,12). */
 export const ARROW = 'M12 2 L20 21 L12 16.5 L4 21 Z';
@@ -51,7 +57,7 @@ class Sprites {
   private strips = new Map<string, { canvas: HTMLCanvasElement; cell: number }>();
 
   /** The strip of `cls` aircraft (`diamond`: no heading) of `px` device pixels. */
-  aircraft(cls: TrackClass, diamond: boolean, px: number): { canvas: HTMLCanvasElement; cell: number } {
+  aircraft(cls: Paint, diamond: boolean, px: number): { canvas: HTMLCanvasElement; cell: number } {
     const key = `${cls}${diamond ? 'd' : 'a'}${px}`;
     let s = this.strips.get(key);
     if (s) return s;
@@ -77,11 +83,30 @@ class Sprites {
     return s;
   }
 
-  /** A pilot (circle) or take-off point (diamond, as the HTML marker) at `dpr`. */
-  point(kind: 'pilot' | 'home', dpr: number): { canvas: HTMLCanvasElement; cell: number } {
-    const key = `${kind}${dpr}`;
+  /**
+   * A pilot (circle) or take-off point (diamond, as the HTML marker) at `dpr`; `ring`: the white ring drawn
+   * round a selected aircraft that has no HTML marker (`px`: the aircraft's size in device pixels).
+   */
+  point(kind: 'pilot' | 'home' | 'ring', dpr: number, px = 0): { canvas: HTMLCanvasElement; cell: number } {
+    const key = `${kind}${dpr}${kind === 'ring' ? `r${px}` : ''}`;
     let s = this.strips.get(key);
     if (s) return s;
+    if (this.strips.size > 48) this.strips.clear();
+    if (kind === 'ring') {
+      const cell = 2 * Math.ceil(px * 0.8);
+      const { canvas, g } = surface(cell, cell);
+      g.beginPath();
+      g.arc(cell / 2, cell / 2, px * 0.68, 0, 2 * Math.PI);
+      g.strokeStyle = OUTLINE;
+      g.lineWidth = 4 * dpr;
+      g.stroke();
+      g.strokeStyle = HOME;
+      g.lineWidth = 2 * dpr;
+      g.stroke();
+      s = { canvas, cell };
+      this.strips.set(key, s);
+      return s;
+    }
     const cell = 2 * Math.ceil(7 * dpr);
     const { canvas, g } = surface(cell, cell);
     g.setTransform(dpr, 0, 0, dpr, cell / 2, cell / 2);
@@ -105,6 +130,9 @@ class Sprites {
   }
 }
 
+/** One set of sprites for every overlay. */
+const sprites = new Sprites();
+
 function surface(w: number, h: number): { canvas: HTMLCanvasElement; g: CanvasRenderingContext2D } {
   const canvas = document.createElement('canvas');
   canvas.width = w;
@@ -123,10 +151,68 @@ const mercY = (lat: number) => {
 const lonOf = (x: number) => x * 360 - 180;
 const latOf = (y: number) => (360 / Math.PI) * Math.atan(Math.exp((0.5 - y) * 2 * Math.PI)) - 90;
 
-export class LiveOverlay {
+/** A point of a trail. */
+export interface LonLat {
+  lon: number;
+  lat: number;
+}
+
+/**
+ * One aircraft as a scene hands it to the overlay. A scene fills in one object for all its aircraft, one after
+ * the other (no allocation per aircraft per draw): the overlay copies what it keeps.
+ */
+export class Plane {
+  id = 0;
+  lon = 0;
+  lat = 0;
+  look: Look = { cls: 'unknown', selected: false, heading: null, html: false };
+  pilotLon: number | null = null;
+  pilotLat: number | null = null;
+  homeLon: number | null = null;
+  homeLat: number | null = null;
+  /** The trail: `trail[trailFrom]` to `trail[trailTo - 1]`, the last one at the aircraft. */
+  trail: readonly LonLat[] | undefined = undefined;
+  trailFrom = 0;
+  trailTo = 0;
+  /** A name written next to the aircraft when it is selected and drawn here (not an HTML marker). */
+  label = '';
+}
+
+/** What an overlay draws. */
+export interface Scene {
+  /** Calls `visit` once for every aircraft to draw, in any order, with the scene's one `Plane` filled in. */
+  forEach(visit: (p: Plane) => void): void;
+}
+
+/** The live layer: the tracks of the state that have a position, drawn as `looks` says (kept by map.ts). */
+export class LiveScene implements Scene {
+  private readonly p = new Plane();
+  constructor(private readonly looks: ReadonlyMap<number, Look>) {}
+
+  forEach(visit: (p: Plane) => void): void {
+    const p = this.p;
+    for (const [id, look] of this.looks) {
+      const t = state.tracks.get(id);
+      if (!t || t.lat === null || t.lon === null) continue;
+      p.id = id;
+      p.lon = t.lon;
+      p.lat = t.lat;
+      p.look = look;
+      p.pilotLon = t.operator_lon;
+      p.pilotLat = t.operator_lat;
+      p.homeLon = t.home_lon;
+      p.homeLat = t.home_lat;
+      p.trail = state.trails.get(id);
+      p.trailFrom = 0;
+      p.trailTo = p.trail?.length ?? 0;
+      visit(p);
+    }
+  }
+}
+
+export class Overlay {
   readonly canvas: HTMLCanvasElement;
   private readonly g: CanvasRenderingContext2D;
-  private readonly sprites = new Sprites();
   private visible = true;
   /** Screen positions (CSS px) and ids of the aircraft drawn by the last draw, for hit tests. */
   private hitX: number[] = [];
@@ -155,18 +241,28 @@ export class LiveOverlay {
   private px = 0;
   private py = 0;
 
+  /**
+   * A canvas of class `className` put right after `after` (default: the map's canvas), so above the map's
+   * canvas and below every HTML marker (they are appended to the same container later).
+   */
   constructor(
     private readonly map: MapLibre,
-    private readonly looks: ReadonlyMap<number, Look>,
+    private readonly scene: Scene,
+    className: string,
+    after: Element = map.getCanvas(),
+    visible = true,
   ) {
     this.canvas = document.createElement('canvas');
-    this.canvas.className = 'live-overlay';
+    this.canvas.className = className;
     this.canvas.setAttribute('aria-hidden', 'true');
+    // Never a target of the pointer: clicks go to the map, which asks `hit`.
+    Object.assign(this.canvas.style, { position: 'absolute', top: '0', left: '0', pointerEvents: 'none' });
     const g = this.canvas.getContext('2d');
-    if (!g) throw new Error('console: no 2D canvas context for the live layer');
+    if (!g) throw new Error(`console: no 2D canvas context for the ${className} layer`);
     this.g = g;
-    // Above the map's canvas, below every HTML marker (they are appended to the same container later).
-    map.getCanvas().insertAdjacentElement('afterend', this.canvas);
+    this.visible = visible;
+    this.canvas.hidden = !visible;
+    after.insertAdjacentElement('afterend', this.canvas);
     map.on('move', () => this.draw());
     map.on('resize', () => this.draw());
     // Anything else that changes the camera without a `move` (none known) still redraws before the frame shows.
@@ -269,7 +365,7 @@ export class LiveOverlay {
     g.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.hitX.length = this.hitY.length = this.hitId.length = 0;
     this.camera = this.cameraKey();
-    if (!this.visible || this.looks.size === 0) return;
+    if (!this.visible) return;
     this.setCamera();
     const dpr = this.dpr;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -289,49 +385,53 @@ export class LiveOverlay {
     const pilots: number[] = [];
     const homes: number[] = [];
     /** Per state: x, y, angle step, diamond (1) or arrow (0), four numbers an aircraft. */
-    const aircraft = new Map<TrackClass, number[]>(ORDER.map((k) => [k, []]));
-    let selected: { id: number; cls: TrackClass } | null = null;
+    const aircraft = new Map<Paint, number[]>(ORDER.map((k) => [k, []]));
+    /** The selected aircraft, drawn last (copied: the scene's `Plane` is reused). */
+    const sel = { on: false, p: new Plane(), x: 0, y: 0, turn: 0, drawn: false };
 
     g.lineCap = 'round';
     g.lineJoin = 'round';
     g.lineWidth = 1;
-    for (const [id, look] of this.looks) {
-      const t = state.tracks.get(id);
-      if (!t || t.lat === null || t.lon === null) continue;
-      this.anchor(t.lon);
-      if (look.selected) selected = { id, cls: look.cls };
-      else this.trail(id, TRACK_COLOURS[look.cls]);
-      this.project(t.lon, t.lat);
+    this.scene.forEach((p) => {
+      const look = p.look;
+      this.anchor(p.lon);
+      if (!look.selected) this.trail(p, TRACK_COLOURS[look.cls]);
+      this.project(p.lon, p.lat);
       const ax = this.px;
       const ay = this.py;
 
       // Pilot and take-off point (null for roles without the right), linked to the aircraft.
-      if (t.operator_lat !== null && t.operator_lon !== null) {
-        this.project(t.operator_lon, t.operator_lat);
+      if (p.pilotLat !== null && p.pilotLon !== null) {
+        this.project(p.pilotLon, p.pilotLat);
         pilotLinks.moveTo(ax, ay);
         pilotLinks.lineTo(this.px, this.py);
         if (!look.html && onScreen(this.px, this.py)) pilots.push(this.px, this.py);
       }
-      if (t.home_lat !== null && t.home_lon !== null) {
-        this.project(t.home_lon, t.home_lat);
+      if (p.homeLat !== null && p.homeLon !== null) {
+        this.project(p.homeLon, p.homeLat);
         homeLinks.moveTo(ax, ay);
         homeLinks.lineTo(this.px, this.py);
         if (!look.html && onScreen(this.px, this.py)) homes.push(this.px, this.py);
       }
 
-      if (look.html || !onScreen(ax, ay)) continue;
-      const turn = ((((look.heading ?? 0) - bearing) % 360) + 360) % 360;
-      aircraft.get(look.cls)!.push(ax, ay, Math.round(turn / ANGLE_STEP) % ANGLES, look.heading === null ? 1 : 0);
+      const drawn = !look.html && onScreen(ax, ay);
+      const turn = Math.round(((((look.heading ?? 0) - bearing) % 360) + 360) % 360 / ANGLE_STEP) % ANGLES;
+      if (look.selected) {
+        Object.assign(sel.p, p);
+        sel.p.look = { ...look };
+        Object.assign(sel, { on: true, x: ax, y: ay, turn, drawn });
+      }
+      if (!drawn) return;
+      if (!look.selected) aircraft.get(look.cls)!.push(ax, ay, turn, look.heading === null ? 1 : 0);
       this.hitX.push(ax);
       this.hitY.push(ay);
-      this.hitId.push(id);
-    }
+      this.hitId.push(p.id);
+    });
     // The selected aircraft's trail, wider, over the others.
-    if (selected) {
-      const t = state.tracks.get(selected.id)!;
+    if (sel.on) {
       g.lineWidth = 2.5;
-      this.anchor(t.lon!);
-      this.trail(selected.id, TRACK_COLOURS[selected.cls]);
+      this.anchor(sel.p.lon);
+      this.trail(sel.p, TRACK_COLOURS[sel.p.look.cls]);
       g.lineWidth = 1;
     }
 
@@ -347,34 +447,58 @@ export class LiveOverlay {
     g.setTransform(1, 0, 0, 1, 0, 0);
     const blit = (img: HTMLCanvasElement, sx: number, cell: number, x: number, y: number) =>
       g.drawImage(img, sx, 0, cell, cell, Math.round(x * dpr - cell / 2), Math.round(y * dpr - cell / 2), cell, cell);
-    const pilot = this.sprites.point('pilot', dpr);
+    const pilot = sprites.point('pilot', dpr);
     for (let i = 0; i < pilots.length; i += 2) blit(pilot.canvas, 0, pilot.cell, pilots[i]!, pilots[i + 1]!);
     // Take-off points over pilots: where the pilot stands at the take-off point, both stay visible.
-    const home = this.sprites.point('home', dpr);
+    const home = sprites.point('home', dpr);
     for (let i = 0; i < homes.length; i += 2) blit(home.canvas, 0, home.cell, homes[i]!, homes[i + 1]!);
+    const px = Math.round(size * dpr);
     for (const cls of ORDER) {
       const list = aircraft.get(cls)!;
       for (let i = 0; i < list.length; i += 4) {
-        const row = this.sprites.aircraft(cls, list[i + 3] === 1, Math.round(size * dpr));
+        const row = sprites.aircraft(cls, list[i + 3] === 1, px);
         blit(row.canvas, list[i + 2]! * row.cell, row.cell, list[i]!, list[i + 1]!);
+      }
+    }
+    // The selected aircraft drawn here (not an HTML marker), on top: ringed, with its name.
+    if (sel.on && sel.drawn) {
+      const ring = sprites.point('ring', dpr, px);
+      blit(ring.canvas, 0, ring.cell, sel.x, sel.y);
+      const row = sprites.aircraft(sel.p.look.cls, sel.p.look.heading === null, px);
+      blit(row.canvas, sel.turn * row.cell, row.cell, sel.x, sel.y);
+      if (sel.p.label) {
+        g.setTransform(dpr, 0, 0, dpr, 0, 0);
+        g.font = '600 12px system-ui, sans-serif';
+        g.textBaseline = 'middle';
+        g.lineWidth = 3;
+        g.strokeStyle = OUTLINE;
+        g.fillStyle = HOME;
+        const lx = sel.x + size * 0.7;
+        g.strokeText(sel.p.label, lx, sel.y);
+        g.fillText(sel.p.label, lx, sel.y);
       }
     }
   }
 
-  /** Strokes the trail of `id` with the current line width, thinned to points at least a pixel apart. */
-  private trail(id: number, colour: string): void {
-    const trail = state.trails.get(id);
-    if (!trail || trail.length < 2) return;
+  /**
+   * Strokes the trail of `p` (`trail[trailFrom..trailTo)`) with the current line width, thinned to points at
+   * least a pixel apart.
+   */
+  private trail(p: Plane, colour: string): void {
+    const trail = p.trail;
+    const from = Math.max(0, p.trailFrom);
+    const to = Math.min(trail?.length ?? 0, p.trailTo);
+    if (!trail || to - from < 2) return;
     const g = this.g;
     g.beginPath();
     let lx = 0;
     let ly = 0;
-    for (let i = 0; i < trail.length; i++) {
-      const p = trail[i]!;
-      this.project(p.lon, p.lat);
+    for (let i = from; i < to; i++) {
+      const q = trail[i]!;
+      this.project(q.lon, q.lat);
       // The last point always: it meets the aircraft.
-      if (i === 0) g.moveTo(this.px, this.py);
-      else if (i === trail.length - 1 || (this.px - lx) ** 2 + (this.py - ly) ** 2 >= 1) g.lineTo(this.px, this.py);
+      if (i === from) g.moveTo(this.px, this.py);
+      else if (i === to - 1 || (this.px - lx) ** 2 + (this.py - ly) ** 2 >= 1) g.lineTo(this.px, this.py);
       else continue;
       lx = this.px;
       ly = this.py;
