@@ -91,6 +91,27 @@ export interface Zone {
   radius_m: number | null;
   created: string;
   feature: GeoJSON.Feature;
+  /** The schedule in GeoJSON form (`[]`: always), whatever the zone was defined in; null if unreadable. */
+  schedule: SchedulePeriod[] | null;
+  /** Whether the schedule applies now (server clock). */
+  active_now: boolean;
+}
+
+/** A daily window in local time at a fixed UTC offset (GeoJSON `properties.schedule[i].windows[k]`). */
+export interface ScheduleWindow {
+  days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+  /** HH:MM, inclusive. */
+  from: string;
+  /** HH:MM, exclusive; before `from`: past midnight; equal: all day. */
+  to: string;
+  utc_offset_min?: number;
+}
+
+/** An applicability period: optional RFC 3339 start (inclusive) and end (exclusive), optional windows. */
+export interface SchedulePeriod {
+  start?: string;
+  end?: string;
+  windows?: ScheduleWindow[];
 }
 
 export interface PathPoint {

@@ -1,5 +1,6 @@
 // Zones: the list, drawing on the map (circle: centre then radius; polygon: vertices, then double-click or
-// Finish), the form (name, restriction, altitude band), edit, delete and import from a file.
+// Finish), the form (name, restriction, altitude band, schedule), edit, delete and import from a file. The
+// list shows each zone's schedule in short and whether it applies now.
 
 import type { MapLayerMouseEvent, MapMouseEvent } from 'maplibre-gl';
 import { api } from './api';
@@ -9,6 +10,7 @@ import { $, canEdit, frameThrottle, toast } from './dom';
 import { esc, fmt } from './format';
 import { circleRing, distanceM } from './geo';
 import { highlightZone, map, setSource, zoneFeature } from './map';
+import { ScheduleEditor, scheduleSummary } from './schedule';
 
 type Mode = { kind: 'idle' } | { kind: 'circle'; centre: [number, number] | null; radius: number } | { kind: 'polygon'; pts: [number, number][] };
 
@@ -20,8 +22,15 @@ let geometry: GeoJSON.Geometry | null = null;
 
 const form = () => $('#zone-form') as HTMLFormElement;
 const input = (name: string) => form().elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
+let schedule: ScheduleEditor;
 
 export function initZones(): void {
+  // The schedule editor goes in the form above its buttons.
+  const fieldset = document.createElement('fieldset');
+  fieldset.id = 'zone-schedule';
+  fieldset.className = 'schedule';
+  form().querySelector('.buttons')?.before(fieldset);
+  schedule = new ScheduleEditor(fieldset);
   state.on('zones', frameThrottle(renderList));
   state.on('lists', frameThrottle(renderList));
   $('#zone-draw-circle').addEventListener('click', () => startDraw('circle'));
@@ -74,7 +83,8 @@ function renderList(): void {
         .map(
           (z) => `<li data-zone-id="${z.id}" data-testid="zone-item" class="${editing?.id === z.id ? 'selected' : ''}">
           <span class="swatch r-${esc(z.restriction.toLowerCase())}"></span><b>${esc(z.name || `zone #${z.id}`)}</b>
-          <div class="meta">${esc(z.restriction || '—')} · ${z.radius_m ? `circle ${fmt.dist(z.radius_m)}` : 'polygon'} · ${band(z)}</div></li>`,
+          <div class="meta">${esc(z.restriction || '—')} · ${z.radius_m ? `circle ${fmt.dist(z.radius_m)}` : 'polygon'} · ${band(z)}</div>
+          <div class="meta" data-testid="zone-schedule"><span class="sched-state ${z.active_now ? 'on' : 'off'}">${z.active_now ? 'active' : 'inactive'}</span> ${esc(scheduleSummary(z.schedule))}</div></li>`,
         )
         .join('')
     : '<li class="empty">No zones yet.</li>';
@@ -103,6 +113,7 @@ function startDraw(kind: 'circle' | 'polygon'): void {
       : 'Click each vertex on the map; double-click or press Finish to close the polygon.';
   $('#zone-finish').hidden = kind !== 'polygon';
   form().reset();
+  schedule.set([]);
   input('restriction').value = 'restricted';
   $('#radius-row').hidden = kind !== 'circle';
   showForm(kind === 'circle' ? 'New circle zone' : 'New polygon zone');
@@ -188,6 +199,7 @@ function edit(z: Zone): void {
   input('lower_m').value = z.lower_m === null ? '' : String(z.lower_m);
   input('upper_m').value = z.upper_m === null ? '' : String(z.upper_m);
   input('radius_m').value = z.radius_m === null ? '' : String(z.radius_m);
+  schedule.set(z.schedule ?? (z.feature.properties?.['schedule'] as Zone['schedule'] | undefined));
   $('#radius-row').hidden = geometry.type !== 'Point';
   $('#zone-hint').textContent = 'Edit the zone and save, or delete it.';
   showForm(`Zone: ${z.name || `#${z.id}`}`);
@@ -236,6 +248,8 @@ async function save(): Promise<void> {
       if (!r || r <= 0) throw new Error('radius_m: a circle needs a radius in metres');
       properties['radius_m'] = r;
     }
+    const periods = schedule.get();
+    if (periods.length) properties['schedule'] = periods;
     const f: GeoJSON.Feature = { type: 'Feature', properties, geometry };
     const saved = editing ? await api.editZone(editing.id, f) : await api.addZone(f);
     toast(`Zone "${saved.name}" saved.`);
