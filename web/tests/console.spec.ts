@@ -111,6 +111,16 @@ test('operator: live drone and pilot, detail, zone alert, acknowledge, history',
   await slider.fill(String(Math.round((min + max) / 2)));
   await expect(page.locator('#hist-time')).toContainText('1 in the air');
   await expect(page.getByTestId('drone-marker').first()).toBeHidden();
+  // The replayed aircraft and its path are drawn on history's overlay canvas, not in the WebGL map.
+  const replayPixels = () =>
+    page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('canvas.history-overlay');
+      const d = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; d && i < d.length; i += 4) if (d[i]) n++;
+      return n;
+    });
+  await expect.poll(replayPixels).toBeGreaterThan(100);
   await page.locator('#hist-speed').selectOption('60');
   await page.getByRole('button', { name: 'Play' }).click();
   await page.waitForTimeout(1200);
@@ -118,6 +128,7 @@ test('operator: live drone and pilot, detail, zone alert, acknowledge, history',
   await shot(page, '07-history');
   await page.getByRole('button', { name: 'Back to live' }).click();
   await expect(page.getByTestId('drone-marker').first()).toBeVisible();
+  expect(await replayPixels()).toBe(0);
 
   expect(errors).toEqual([]);
 });
