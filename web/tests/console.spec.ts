@@ -3,26 +3,13 @@
 // replay history, and check that a viewer sees no pilot. Each step leaves a screenshot in test-results/.
 
 import { expect, test, type Page } from '@playwright/test';
-import { join } from 'node:path';
-import { Skytrace, USERS, shots } from './server';
+import { USERS, serverForThisFile, shot } from './server';
 
 // A real AirPlate Remote ID unit near Odense: moves ~150 m over 7 minutes and broadcasts its pilot position.
 const CAPTURE = 'herlev_relay_test_ARPLF352709570738211_F4relay.pcapng';
 const UAS_ID = 'ARPLF352709570738211';
 
-const server = new Skytrace();
-
-test.describe.configure({ mode: 'serial' });
-test.beforeAll(async () => {
-  await server.start();
-});
-test.afterAll(async () => {
-  await server.stop();
-});
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-}
+const server = serverForThisFile();
 
 async function signIn(page: Page, user: { name: string; password: string }): Promise<void> {
   await page.goto(server.url);

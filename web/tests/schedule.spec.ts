@@ -3,23 +3,10 @@
 // it back to "Always". Screenshots in test-results/.
 
 import { expect, test, type Page } from '@playwright/test';
-import { join } from 'node:path';
-import { Skytrace, USERS, shots } from './server';
+import { USERS, serverForThisFile, shot } from './server';
 
-const server = new Skytrace();
-
-test.describe.configure({ mode: 'serial' });
+const server = serverForThisFile();
 test.use({ timezoneId: 'Europe/Zurich' });
-test.beforeAll(async () => {
-  await server.start();
-});
-test.afterAll(async () => {
-  await server.stop();
-});
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-}
 
 /** The `properties.schedule` of the zone sent by the next save, and the server's answer. */
 async function saveZone(page: Page): Promise<{ sent: unknown; answer: { schedule: unknown; active_now: boolean } }> {

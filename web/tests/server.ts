@@ -1,6 +1,7 @@
 // A real skytrace server for the browser tests: a fresh data directory, an operator and a viewer, a sensor,
 // `skytrace serve` on a free loopback port, and `skytrace replay` of a real capture.
 
+import { test, type Page } from '@playwright/test';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -97,4 +98,22 @@ export class Skytrace {
     }
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A server for the tests of one spec file, run one after the other: started before them, stopped after. */
+export function serverForThisFile(): Skytrace {
+  const server = new Skytrace();
+  test.describe.configure({ mode: 'serial' });
+  test.beforeAll(async () => {
+    await server.start();
+  });
+  test.afterAll(async () => {
+    await server.stop();
+  });
+  return server;
+}
+
+/** Saves a screenshot of the page as test-results/NAME.png. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`) });
 }
