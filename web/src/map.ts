@@ -158,12 +158,22 @@ function addLayers(): void {
   for (const id of ['zones', 'draft']) map.addSource(id, { type: 'geojson', data: EMPTY });
   // A `match` over the restriction words; the type checker cannot see through a spread, hence the cast.
   const zoneColour = ['match', ['get', 'restriction'], ...ZONE_COLOURS.flat(), '#8b949e'] as unknown as maplibregl.ExpressionSpecification;
-  map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': zoneColour, 'fill-opacity': 0.18 } });
+  // A zone whose schedule does not apply now is drawn faint (`active` is the server's `active_now`).
+  map.addLayer({
+    id: 'zones-fill',
+    type: 'fill',
+    source: 'zones',
+    paint: { 'fill-color': zoneColour, 'fill-opacity': ['case', ['get', 'active'], 0.18, 0.05] },
+  });
   map.addLayer({
     id: 'zones-line',
     type: 'line',
     source: 'zones',
-    paint: { 'line-color': zoneColour, 'line-width': ['case', ['get', 'selected'], 3, 1.5] },
+    paint: {
+      'line-color': zoneColour,
+      'line-width': ['case', ['get', 'selected'], 3, 1.5],
+      'line-opacity': ['case', ['get', 'active'], 1, 0.45],
+    },
   });
   map.addLayer({ id: 'draft-fill', type: 'fill', source: 'draft', paint: { 'fill-color': '#58a6ff', 'fill-opacity': 0.15 } });
   map.addLayer({
@@ -499,6 +509,7 @@ function drawZones(): void {
         restriction: z.restriction,
         radius_m: z.radius_m,
         selected: z.id === selectedZone,
+        active: z.active_now !== false,
       }),
     )
     .filter((f): f is NonNullable<typeof f> => f !== null);
