@@ -117,6 +117,19 @@ async function start(): Promise<void> {
   stream.start();
   setInterval(() => void api.sensors().then((s) => state.setSensors(s)).catch(() => {}), 15_000);
   setInterval(tickAge, 1000);
+  // Zone schedules start and end with the clock: once a minute the zones are read again, and redrawn only
+  // when one of them started or stopped applying (a map redraw costs a long frame on a software renderer).
+  setInterval(
+    () =>
+      void api
+        .zones()
+        .then((zs) => {
+          const was = new Map(state.zones.map((z) => [z.id, z.active_now]));
+          if (zs.length !== was.size || zs.some((z) => was.get(z.id) !== z.active_now)) state.setZones(zs);
+        })
+        .catch(() => {}),
+    60_000,
+  );
 }
 
 let firstFit = false;
