@@ -162,10 +162,7 @@ impl AppState {
             Some(h) => h,
             None => {
                 let h = self.store.max_seq(sensor)?.unwrap_or(-1);
-                if let Ok(mut m) = self.seq_high.lock() {
-                    let e = m.entry(sensor).or_insert(h);
-                    *e = (*e).max(h);
-                }
+                self.stored_up_to(sensor, h);
                 h
             }
         };

@@ -514,17 +514,15 @@ impl Store {
         received_ms: i64,
         items: Vec<NewDetection>,
     ) -> Ticket<IngestOutcome> {
-        let name = sensor_name.to_owned();
-        let cache = self.cache();
-        self.write(move |c| ingest_tx(c, &cache, sensor_id, &name, received_ms, &items))
+        self.ingest_job(sensor_id, sensor_name, received_ms, items, None)
     }
 
     /// [`Store::ingest`], and `on_applied` is called on the writer thread with the changed track rows as
     /// soon as the batch is applied, before the commit and its `fsync`: the live picture need not wait for
     /// durability (the acknowledgement still does). The rows are handed over, so the outcome's `tracks` is
-    /// empty. It may be called again for the same batch when the
-    /// batch runs again after another job of its commit group failed, and, rarely, for a batch whose commit
-    /// then fails (the sensor, not acknowledged, sends it again). It must be quick and must not block.
+    /// empty. It may be called again for the same batch when the batch runs again after another job of its
+    /// commit group failed, and, rarely, for a batch whose commit then fails (the sensor, not acknowledged,
+    /// sends it again). It must be quick and must not block.
     pub fn ingest_live(
         &self,
         sensor_id: i64,
@@ -533,11 +531,24 @@ impl Store {
         items: Vec<NewDetection>,
         on_applied: OnApplied,
     ) -> Ticket<IngestOutcome> {
+        self.ingest_job(sensor_id, sensor_name, received_ms, items, Some(on_applied))
+    }
+
+    fn ingest_job(
+        &self,
+        sensor_id: i64,
+        sensor_name: &str,
+        received_ms: i64,
+        items: Vec<NewDetection>,
+        on_applied: Option<OnApplied>,
+    ) -> Ticket<IngestOutcome> {
         let name = sensor_name.to_owned();
         let cache = self.cache();
         self.write(move |c| {
             let mut out = ingest_tx(c, &cache, sensor_id, &name, received_ms, &items)?;
-            on_applied(std::mem::take(&mut out.tracks));
+            if let Some(f) = &on_applied {
+                f(std::mem::take(&mut out.tracks));
+            }
             Ok(out)
         })
     }

@@ -69,14 +69,31 @@ impl ZoneDto {
     }
 }
 
-/// The answer for a row just written (after [`reload`]): its zone is looked up in the index.
-fn dto_of(s: &AppState, row: &store::ZoneRow) -> ZoneDto {
-    let zones = s.zones.read().map(|z| z.clone()).ok();
-    let id = row.id.to_string();
-    let zone = zones
-        .as_ref()
-        .and_then(|z| z.index.zones().iter().find(|d| d.id.0 == id));
-    ZoneDto::new(row, zone, s.now())
+/// The answers for stored rows, each with its domain zone from the index (after [`reload`]).
+fn dtos(s: &AppState, rows: &[store::ZoneRow]) -> Result<Vec<ZoneDto>, ApiError> {
+    let zones = s
+        .zones
+        .read()
+        .map(|z| z.clone())
+        .map_err(|_| ApiError::Internal("zone index lock poisoned".into()))?;
+    let by_id: std::collections::HashMap<&str, &Zone> = zones
+        .index
+        .zones()
+        .iter()
+        .map(|z| (z.id.0.as_str(), z))
+        .collect();
+    let now = s.now();
+    Ok(rows
+        .iter()
+        .map(|r| ZoneDto::new(r, by_id.get(r.id.to_string().as_str()).copied(), now))
+        .collect())
+}
+
+/// The answer for a row just written.
+fn dto_of(s: &AppState, row: store::ZoneRow) -> Result<ZoneDto, ApiError> {
+    dtos(s, std::slice::from_ref(&row))?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("no zone answer".into()))
 }
 
 /// Parses one stored zone's GeoJSON into the domain zone, named by its store id.
@@ -108,24 +125,7 @@ pub fn reload(s: &AppState) -> anyhow::Result<()> {
 }
 
 async fn list(State(s): State<AppState>, _c: Caller) -> Result<Json<Vec<ZoneDto>>, ApiError> {
-    let zones = s
-        .zones
-        .read()
-        .map(|z| z.clone())
-        .map_err(|_| ApiError::Internal("zone index lock poisoned".into()))?;
-    let by_id: std::collections::HashMap<&str, &Zone> = zones
-        .index
-        .zones()
-        .iter()
-        .map(|z| (z.id.0.as_str(), z))
-        .collect();
-    let now = s.now();
-    let rows = s.store.zones()?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| ZoneDto::new(r, by_id.get(r.id.to_string().as_str()).copied(), now))
-            .collect(),
-    ))
+    Ok(Json(dtos(&s, &s.store.zones()?)?))
 }
 
 fn num(props: &serde_json::Value, k: &str) -> Result<Option<f64>, ApiError> {
@@ -209,7 +209,7 @@ async fn create(
         .done()
         .await?;
     reload(&s).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(dto_of(&s, &row)))
+    Ok(Json(dto_of(&s, row)?))
 }
 
 /// `PUT /zones/{id}`: replaces a zone's definition with a GeoJSON Feature (as `POST /zones`).
@@ -238,7 +238,7 @@ async fn edit(
         .done()
         .await?;
     reload(&s).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(dto_of(&s, &row)))
+    Ok(Json(dto_of(&s, row)?))
 }
 
 #[derive(Deserialize)]
