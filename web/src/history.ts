@@ -8,7 +8,7 @@
 import { api, download, query } from './api';
 import { $, toast } from './dom';
 import { fmt, trackName } from './format';
-import { bearingDeg } from './geo';
+import { bearingDeg, distanceM } from './geo';
 import { initReplay, map, setLiveVisible } from './map';
 import { Plane, type LonLat, type Look, type Overlay, type Scene } from './overlay';
 import type { Track } from './types';
@@ -79,10 +79,7 @@ function headings(pts: LonLat[]): (number | null)[] {
   let from = pts[0];
   for (const q of pts) {
     if (from && q !== from) {
-      // Metres per degree of latitude, and of longitude at this latitude: enough to tell a move from jitter.
-      const dy = (q.lat - from.lat) * 111_320;
-      const dx = (q.lon - from.lon) * 111_320 * Math.cos((q.lat * Math.PI) / 180);
-      if (dx * dx + dy * dy >= TURN_MIN_M * TURN_MIN_M) {
+      if (distanceM(from.lat, from.lon, q.lat, q.lon) >= TURN_MIN_M) {
         h = bearingDeg(from.lat, from.lon, q.lat, q.lon);
         from = q;
       }
